@@ -1,0 +1,3 @@
+from chainwatch.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The ``chainwatch`` command: a thin edge over ``chainwatch.service``."""

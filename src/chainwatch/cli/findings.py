@@ -1,0 +1,105 @@
+"""``chainwatch findings``: list, show and review findings."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from chainwatch.cli.options import JsonOpt
+from chainwatch.cli.output import console, emit_json, severity_text
+from chainwatch.findings.catalogue import get_rule
+from chainwatch.service import findings as service
+from chainwatch.settings import load_settings
+from chainwatch.storage.session import open_session
+
+app = typer.Typer(help="List, show and review findings.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_(
+    project: Annotated[str | None, typer.Option(help="Only this project.")] = None,
+    rule: Annotated[str | None, typer.Option(help="Only this rule id, e.g. CHAIN-2.")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="open, acknowledged, dismissed or resolved.")
+    ] = None,
+    subject: Annotated[
+        str | None, typer.Option(help="Only this subject (party id, IP...).")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Findings, most severe first."""
+    with open_session(load_settings()) as session:
+        found = service.list_findings(
+            session, project=project, rule=rule, status=status, subject=subject
+        )
+    if json_out:
+        emit_json([f.to_dict() for f in found])
+        return
+    table = Table(
+        "#",
+        "sev",
+        "conf",
+        "rule",
+        "project",
+        "subject",
+        "summary",
+        "status",
+        title=f"{len(found)} finding(s)",
+    )
+    for s in found:
+        f = s.finding
+        table.add_row(
+            str(s.id),
+            severity_text(f.severity),
+            f"{f.confidence:.0%}",
+            f.rule_id,
+            f.project or "",
+            f"{f.subject_type.value}:{f.subject_key}",
+            f.summary,
+            s.status.value,
+        )
+    console.print(table)
+
+
+@app.command()
+def show(
+    finding_id: Annotated[int, typer.Argument(help="Finding number.")], json_out: JsonOpt = False
+) -> None:
+    """One finding with its evidence, source and the rule's rationale."""
+    with open_session(load_settings()) as session:
+        s = service.get_finding(session, finding_id)
+    if json_out:
+        emit_json(s.to_dict())
+        return
+    f = s.finding
+    rule = get_rule(f.rule_id)
+    console.print(severity_text(f.severity), f"[bold]{f.rule_id}[/] {rule.title}")
+    console.print(f"{f.summary}\n")
+    console.print(f"subject     {f.subject_type.value}:{f.subject_key}")
+    console.print(f"project     {f.project or '-'}")
+    console.print(f"confidence  {f.confidence:.0%}   status {s.status.value}")
+    console.print(f"seen        {s.first_seen:%Y-%m-%d %H:%M} .. {s.last_seen:%Y-%m-%d %H:%M} UTC")
+    console.print("evidence")
+    console.print(json.dumps(dict(f.evidence), ensure_ascii=False, indent=2), markup=False)
+    console.print(f"source      {f.source}", markup=False)
+    console.print(f"why         {rule.rationale}", markup=False)
+    if rule.caveats:
+        console.print(f"caveats     {rule.caveats}", markup=False)
+
+
+@app.command("set-status")
+def set_status(
+    finding_id: Annotated[int, typer.Argument(help="Finding number.")],
+    status: Annotated[str, typer.Argument(help="open, acknowledged, dismissed or resolved.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a review decision; re-running analyzers keeps it."""
+    with open_session(load_settings()) as session:
+        s = service.set_status(session, finding_id, status)
+    if json_out:
+        emit_json(s.to_dict())
+    else:
+        console.print(f"finding #{s.id} is now {s.status.value}")

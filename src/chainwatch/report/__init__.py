@@ -1,0 +1,1 @@
+"""Reports handed to people outside chainwatch: the self-contained HTML audit report."""

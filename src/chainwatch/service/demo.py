@@ -1,0 +1,73 @@
+"""``chainwatch demo``: build the Lanternfall case in a fresh data dir, analyze, report.
+
+The demo always uses its own SQLite file under ``OUT/data`` (never the user's registry or
+``CHAINWATCH_DATABASE_URL``), so it can be run anywhere, any number of times.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from chainwatch.errors import InputError
+from chainwatch.report.html import write_report
+from chainwatch.service.analyze import run_analyzers
+from chainwatch.service.chains import import_chain_file
+from chainwatch.service.report import build_report_data
+from chainwatch.settings import Settings
+from chainwatch.storage import findings_store
+from chainwatch.storage.session import open_session, upgrade
+
+MARKER = ".chainwatch-demo"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    home: Path
+    report: Path
+    analyzers: dict[str, dict[str, int]]
+    findings: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "home": str(self.home),
+            "report": str(self.report),
+            "analyzers": self.analyzers,
+            "findings": self.findings,
+        }
+
+
+def demo_chain_path() -> Path:
+    return Path(str(resources.files("chainwatch.demo") / "lanternfall.yaml"))
+
+
+def _fresh_home(home: Path) -> None:
+    if home.exists():
+        if not (home / MARKER).exists() and any(home.iterdir()):
+            raise InputError(
+                f"{home} exists and was not made by `chainwatch demo`; choose another --out"
+            )
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    (home / MARKER).write_text("made by chainwatch demo; safe to delete\n", "utf-8")
+
+
+def run_demo(out: Path, now: datetime) -> DemoResult:
+    out = out.resolve()
+    home = out / "data"
+    _fresh_home(home)
+    settings = Settings(home=home, database_url=f"sqlite:///{home / 'chainwatch.db'}")
+    upgrade(settings)
+    with open_session(settings) as session:
+        import_chain_file(session, demo_chain_path())
+        analyzers = run_analyzers(session, now)
+        data = build_report_data(
+            session, now, title="chainwatch demo: Lanternfall, Season 1", home=str(home)
+        )
+        report = write_report(data, out / "report.html")
+        findings = [s.to_dict() for s in findings_store.list_findings(session)]
+    return DemoResult(home, report, analyzers, findings)

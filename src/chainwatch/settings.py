@@ -1,0 +1,95 @@
+"""Every setting, its default and its ``CHAINWATCH_`` environment variable, in one place.
+
+``docs/settings.md`` is generated from :data:`SETTINGS` and a test fails when a setting is
+undocumented. Read settings with :func:`load_settings`; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from chainwatch.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    name: str
+    env: str
+    default: str
+    doc: str
+
+
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec(
+        "home",
+        "CHAINWATCH_HOME",
+        "the platform's user data dir (platformdirs: ~/.local/share/chainwatch on Linux)",
+        "Data directory: the SQLite registry, event Parquet files, list snapshots, quarantine.",
+    ),
+    SettingSpec(
+        "database_url",
+        "CHAINWATCH_DATABASE_URL",
+        "sqlite:///$CHAINWATCH_HOME/chainwatch.db",
+        "SQLAlchemy URL of the registry. Use postgresql+psycopg://user@host/db for a shared "
+        "server; a bare postgresql:// URL is read as psycopg 3.",
+    ),
+    SettingSpec(
+        "echo_sql",
+        "CHAINWATCH_ECHO_SQL",
+        "0",
+        "Set to 1 to log every SQL statement (debugging).",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str
+    echo_sql: bool = False
+
+
+def _default_home() -> Path:
+    return Path(platformdirs.user_data_dir("chainwatch", appauthor=False))
+
+
+def normalize_database_url(url: str) -> str:
+    """Read ``postgres://`` and ``postgresql://`` as psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``environ`` (default ``os.environ``); bad values raise ConfigError."""
+    env = os.environ if environ is None else environ
+    home_raw = env.get("CHAINWATCH_HOME", "").strip()
+    home = Path(home_raw).expanduser() if home_raw else _default_home()
+    url = env.get("CHAINWATCH_DATABASE_URL", "").strip()
+    if url:
+        url = normalize_database_url(url)
+        if "://" not in url:
+            raise ConfigError(
+                f"CHAINWATCH_DATABASE_URL={url!r} is not a database URL "
+                "(expected e.g. postgresql+psycopg://user@host/db or sqlite:///path.db)"
+            )
+    else:
+        url = f"sqlite:///{home / 'chainwatch.db'}"
+    echo_raw = env.get("CHAINWATCH_ECHO_SQL", "0").strip().lower()
+    if echo_raw not in {"0", "1", "true", "false", "yes", "no", ""}:
+        raise ConfigError(f"CHAINWATCH_ECHO_SQL={echo_raw!r}: expected 0 or 1")
+    return Settings(home=home, database_url=url, echo_sql=echo_raw in {"1", "true", "yes"})
+
+
+def render_settings_markdown() -> str:
+    """The table in docs/settings.md."""
+    rows = ["| variable | default | what it does |", "|---|---|---|"]
+    for s in SETTINGS:
+        rows.append(f"| `{s.env}` | {s.default} | {s.doc} |")
+    return "\n".join(rows)
