@@ -167,3 +167,78 @@ class Chain:
     engagements: tuple[Engagement, ...] = ()
     ownerships: tuple[Ownership, ...] = ()
     assets: tuple[Asset, ...] = ()
+
+
+# --- sanctions lists -----------------------------------------------------------------------
+
+
+class EntityKind(StrEnum):
+    """What a list entry is; screening compares like with like (``Any`` when unknown)."""
+
+    PERSON = "Person"
+    COMPANY = "Company"  # also organizations, state organs, government bodies
+    VESSEL = "Vessel"
+    AIRCRAFT = "Aircraft"
+    ANY = "Any"
+
+
+class RelationKind(StrEnum):
+    LINKED_TO = "linked_to"  # OFAC remarks "Linked To:", UN/EU "associated with"
+    OWNED_BY = "owned_by"
+    CONTROLLED_BY = "controlled_by"
+    ACTS_FOR = "acts_for"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class ListAddress:
+    full: str | None = None
+    street: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2, lower case, when it could be mapped
+    country_name: str | None = None  # as the list wrote it
+
+
+@dataclass(frozen=True)
+class ListRelation:
+    """A relationship a list publishes, e.g. OFAC "Linked To: SEK STUDIO."."""
+
+    kind: RelationKind
+    target_name: str
+    target_entry_id: str | None = None  # the related entry's id on the same list, if known
+    text: str | None = None  # the list's own words
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """One listing on one sanctions list, normalized from any official format.
+
+    ``source`` names the list ("ofac_sdn", "ofac_cons", "un", "eu", "uk", "opensanctions",
+    "custom:<name>"); ``entry_id`` is the list's own id, so (source, entry_id) is unique.
+    Dates are ISO 8601 strings, possibly partial ("1974", "1974-04"), as lists give them.
+    """
+
+    source: str
+    entry_id: str
+    kind: EntityKind
+    names: tuple[Name, ...]
+    identifiers: tuple[Identifier, ...] = ()
+    birth_dates: tuple[str, ...] = ()
+    birth_places: tuple[str, ...] = ()
+    nationalities: tuple[str, ...] = ()  # ISO alpha-2 lower case where mappable
+    countries: tuple[str, ...] = ()  # every country the entry is tied to (addresses etc.)
+    addresses: tuple[ListAddress, ...] = ()
+    programs: tuple[str, ...] = ()
+    relations: tuple[ListRelation, ...] = ()
+    listed_on: str | None = None
+    remarks: str | None = None
+    properties: tuple[tuple[str, str], ...] = ()  # anything else worth showing (gender...)
+
+    @property
+    def name(self) -> str:
+        for n in self.names:
+            if n.kind is NameKind.PRIMARY:
+                return n.value
+        return self.names[0].value if self.names else self.entry_id

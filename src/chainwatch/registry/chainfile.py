@@ -246,7 +246,8 @@ def _build(data: dict[str, Any], problems: _Problems, known: Mapping[str, Iterab
 
     def ref(kind: str, keys: set[str], value: str, path: Path_) -> None:
         if value not in keys:
-            problems.add(path, f"unknown {kind} {value!r}: define it under `{kind}s` first")
+            section = "parties" if kind == "party" else f"{kind}s"
+            problems.add(path, f"unknown {kind} {value!r}: define it under `{section}` first")
 
     projects: list[Project] = []
     for i, p in enumerate(data.get("projects", [])):

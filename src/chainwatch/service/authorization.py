@@ -2,6 +2,8 @@
 
 Access forensics calls it for CHAIN-1. Accounts (emails, access keys, user names declared
 on parties) are resolved to their party first; an account nobody declared is not authorized.
+``Authorizer`` answers the same question from memory for log volumes: it reads the registry
+once, then each check costs a graph walk of one project.
 """
 
 from __future__ import annotations
@@ -19,6 +21,45 @@ def _as_date(at_time: datetime | date | None) -> date | None:
     if isinstance(at_time, datetime):
         return (at_time.astimezone(UTC) if at_time.tzinfo else at_time).date()
     return at_time
+
+
+class Authorizer:
+    """The registry's authorization rules held in memory; build one per analysis run."""
+
+    def __init__(self, session: Session):
+        engagements = store.list_engagements(session)
+        self._graphs = {
+            p.key: ChainGraph(p, [e for e in engagements if e.project == p.key])
+            for p in store.list_projects(session)
+        }
+        self._parties = {p.key for p in store.list_parties(session)}
+        self._accounts: dict[str, str] = {}
+        for party in store.list_parties(session):
+            for account in party.accounts:
+                value = account.value.lower() if "@" in account.value else account.value
+                self._accounts.setdefault(value, party.key)
+
+    def party_of(self, party_or_account: str) -> str | None:
+        if party_or_account in self._parties:
+            return party_or_account
+        key = party_or_account.lower() if "@" in party_or_account else party_or_account
+        return self._accounts.get(key)
+
+    def check(
+        self, party_or_account: str, project: str, at_time: datetime | date | None
+    ) -> AuthorizationDecision:
+        graph = self._graphs.get(project)
+        if graph is None:
+            raise NotFoundError(f"no project {project!r}; see `chainwatch projects list`")
+        party = self.party_of(party_or_account)
+        if party is None:
+            return AuthorizationDecision(
+                False,
+                project,
+                None,
+                f"{party_or_account!r} is neither a registered party nor a declared account",
+            )
+        return graph.authorization(party, _as_date(at_time))
 
 
 def is_authorized(

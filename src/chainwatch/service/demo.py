@@ -20,7 +20,7 @@ from chainwatch.service.chains import import_chain_file
 from chainwatch.service.report import build_report_data
 from chainwatch.settings import Settings
 from chainwatch.storage import findings_store
-from chainwatch.storage.session import open_session, upgrade
+from chainwatch.storage.session import dispose_engines, open_session, upgrade
 
 MARKER = ".chainwatch-demo"
 
@@ -59,6 +59,7 @@ def _fresh_home(home: Path) -> None:
 def run_demo(out: Path, now: datetime) -> DemoResult:
     out = out.resolve()
     home = out / "data"
+    dispose_engines()  # a pooled connection to a previous demo's file must not outlive it
     _fresh_home(home)
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'chainwatch.db'}")
     upgrade(settings)

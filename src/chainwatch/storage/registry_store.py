@@ -7,7 +7,7 @@ file reports every record ``unchanged`` and touches no row or timestamp.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -199,15 +199,39 @@ def load_chain(session: Session) -> Chain:
 # --- upserts -------------------------------------------------------------------------------
 
 
-def save_party(session: Session, party: Party) -> Change:
-    row = session.scalar(select(PartyRow).where(PartyRow.key == party.key))
+class _Rows:
+    """Every registry row keyed by its user key, loaded once per import (one query a table)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.parties = {r.key: r for r in session.scalars(select(PartyRow))}
+        self.projects = {r.key: r for r in session.scalars(select(ProjectRow))}
+        self.engagements = {r.key: r for r in session.scalars(select(EngagementRow))}
+        self.assets = {r.key: r for r in session.scalars(select(AssetRow))}
+        self.ownerships = {
+            (r.owner.key, r.owned.key): r for r in session.scalars(select(OwnershipRow))
+        }
+
+    def party(self, key: str) -> PartyRow:
+        if key not in self.parties:
+            raise NotFoundError(f"no party {key!r}; see `chainwatch parties list`")
+        return self.parties[key]
+
+    def project(self, key: str) -> ProjectRow:
+        if key not in self.projects:
+            raise NotFoundError(f"no project {key!r}; see `chainwatch projects list`")
+        return self.projects[key]
+
+
+def _save_party(rows: _Rows, party: Party, now: datetime) -> Change:
+    row = rows.parties.get(party.key)
     if row is not None and party_from_row(row) == party:
         return Change.UNCHANGED
-    now = _now()
     change = Change.UPDATED
     if row is None:
         row = PartyRow(key=party.key, created_at=now)
-        session.add(row)
+        rows.session.add(row)
+        rows.parties[party.key] = row
         change = Change.CREATED
     row.kind = party.kind.value
     row.country = party.country
@@ -233,42 +257,39 @@ def save_party(session: Session, party: Party) -> Change:
         PartyAccountRow(position=i, kind=a.kind.value, value=a.value, system=a.system)
         for i, a in enumerate(party.accounts)
     ]
-    session.flush()
     return change
 
 
-def save_project(session: Session, project: Project) -> Change:
-    row = session.scalar(select(ProjectRow).where(ProjectRow.key == project.key))
+def _save_project(rows: _Rows, project: Project, now: datetime) -> Change:
+    row = rows.projects.get(project.key)
     if row is not None and project_from_row(row) == project:
         return Change.UNCHANGED
-    client = _party_row(session, project.client)
-    now = _now()
+    client = rows.party(project.client)
     change = Change.UPDATED
     if row is None:
         row = ProjectRow(key=project.key, created_at=now)
-        session.add(row)
+        rows.session.add(row)
+        rows.projects[project.key] = row
         change = Change.CREATED
     row.client = client
     row.title = project.title
     row.notes = project.notes
     row.updated_at = now
     row.aliases = [ProjectAliasRow(position=i, alias=a) for i, a in enumerate(project.aliases)]
-    session.flush()
     return change
 
 
-def save_engagement(session: Session, e: Engagement) -> Change:
-    row = session.scalar(select(EngagementRow).where(EngagementRow.key == e.key))
+def _save_engagement(rows: _Rows, e: Engagement, now: datetime) -> Change:
+    row = rows.engagements.get(e.key)
     if row is not None and engagement_from_row(row) == e:
         return Change.UNCHANGED
-    project = _project_row(session, e.project)
-    contractor = _party_row(session, e.contractor)
-    subcontractor = _party_row(session, e.subcontractor)
-    now = _now()
+    project, contractor = rows.project(e.project), rows.party(e.contractor)
+    subcontractor = rows.party(e.subcontractor)
     change = Change.UPDATED
     if row is None:
         row = EngagementRow(key=e.key, created_at=now)
-        session.add(row)
+        rows.session.add(row)
+        rows.engagements[e.key] = row
         change = Change.CREATED
     row.project = project
     row.contractor = contractor
@@ -281,61 +302,63 @@ def save_engagement(session: Session, e: Engagement) -> Change:
     row.end_date = e.end
     row.notes = e.notes
     row.updated_at = now
-    session.flush()
     return change
 
 
-def save_ownership(session: Session, o: Ownership) -> Change:
-    owner, owned = _party_row(session, o.owner), _party_row(session, o.owned)
-    row = session.scalar(
-        select(OwnershipRow).where(
-            OwnershipRow.owner_id == owner.id, OwnershipRow.owned_id == owned.id
-        )
-    )
+def _save_ownership(rows: _Rows, o: Ownership, now: datetime) -> Change:
+    row = rows.ownerships.get((o.owner, o.owned))
     if row is not None and ownership_from_row(row) == o:
         return Change.UNCHANGED
     change = Change.UPDATED
     if row is None:
-        row = OwnershipRow(owner=owner, owned=owned)
-        session.add(row)
+        row = OwnershipRow(owner=rows.party(o.owner), owned=rows.party(o.owned))
+        rows.session.add(row)
+        rows.ownerships[(o.owner, o.owned)] = row
         change = Change.CREATED
     row.share_pct = o.share_pct
     row.source = o.source
-    session.flush()
     return change
 
 
-def save_asset(session: Session, a: Asset) -> Change:
-    row = session.scalar(select(AssetRow).where(AssetRow.key == a.key))
+def _save_asset(rows: _Rows, a: Asset, now: datetime) -> Change:
+    row = rows.assets.get(a.key)
     if row is not None and asset_from_row(row) == a:
         return Change.UNCHANGED
-    project = _project_row(session, a.project)
+    project = rows.project(a.project)
     change = Change.UPDATED
     if row is None:
         row = AssetRow(key=a.key)
-        session.add(row)
+        rows.session.add(row)
+        rows.assets[a.key] = row
         change = Change.CREATED
     row.project = project
     row.uri = a.uri
     row.sha256 = a.sha256
     row.episode = a.episode
     row.shot = a.shot
-    session.flush()
     return change
 
 
 def save_chain(session: Session, chain: Chain) -> dict[str, dict[str, int]]:
-    """Upsert a whole chain in dependency order; counts per section and change kind."""
-    counts: dict[str, dict[str, int]] = {}
+    """Upsert a whole chain in dependency order; counts per section and change kind.
 
-    def run(section: str, items: Iterable, fn) -> None:
-        c = counts.setdefault(section, {k.value: 0 for k in Change})
-        for item in items:
-            c[fn(session, item).value] += 1
-
-    run("parties", chain.parties, save_party)
-    run("projects", chain.projects, save_project)
-    run("engagements", chain.engagements, save_engagement)
-    run("ownership", chain.ownerships, save_ownership)
-    run("assets", chain.assets, save_asset)
+    Records are compared as domain records with what is stored, and only differences are
+    written, so re-importing the same file touches no row.
+    """
+    with session.no_autoflush:
+        rows = _Rows(session)
+        now = _now()
+        counts: dict[str, dict[str, int]] = {}
+        sections: list[tuple[str, Iterable, Callable]] = [
+            ("parties", chain.parties, _save_party),
+            ("projects", chain.projects, _save_project),
+            ("engagements", chain.engagements, _save_engagement),
+            ("ownership", chain.ownerships, _save_ownership),
+            ("assets", chain.assets, _save_asset),
+        ]
+        for section, items, save in sections:
+            c = counts.setdefault(section, {k.value: 0 for k in Change})
+            for item in items:
+                c[save(rows, item, now).value] += 1
+    session.flush()
     return counts

@@ -1,0 +1,162 @@
+"""The command line as a user drives it: real app, real SQLite in a temporary CHAINWATCH_HOME."""
+
+from __future__ import annotations
+
+import json
+
+from chainwatch.findings.catalogue import RULES
+
+
+def test_init_then_import_show_and_reimport(cli, sample_chain):
+    r = cli("init", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["from_revision"] is None
+    assert "up to date" in cli("init").output
+
+    r = cli("chain", "import", str(sample_chain), "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)[0]["changed"] == 13
+    again = json.loads(cli("chain", "import", str(sample_chain), "--json").output)
+    assert again[0]["changed"] == 0
+
+    r = cli("chain", "show", "show-s1", "--as-of", "2026-06-01")
+    assert r.exit_code == 0
+    assert "T2 Shenyang Middleman Trading Co., Ltd." in r.output
+    assert "undeclared" in r.output and "NOT AUTHORIZED" in r.output
+
+    view = json.loads(cli("chain", "show", "show-s1", "--as-of", "2026-06-01", "--json").output)
+    vendor = view["tree"]["children"][0]
+    assert (vendor["party"], vendor["tier"], vendor["authorized"]) == ("seoul-vendor", 1, True)
+
+
+def test_malformed_file_is_one_precise_line_per_problem(cli, tmp_path):
+    cli("init")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "chainwatch: 1\nparties:\n  - id: a\n    kind: company\n    names: [A]\n"
+        "projects:\n  - {id: p, client: a, title: P}\nengagements:\n"
+        "  - {project: p, contractor: a, subcontractor: ghost, status: undeclared}\n",
+        "utf-8",
+    )
+    r = cli("chain", "import", str(bad))
+    assert r.exit_code == 2
+    assert r.stderr.strip().splitlines() == [
+        f"error: {bad}:9: engagements[0].subcontractor: unknown party 'ghost': define it "
+        "under `parties` first"
+    ]
+    assert "Traceback" not in r.output
+    assert cli("projects", "list", "--json").output.strip() == "[]"  # nothing half-imported
+
+
+def test_user_errors_exit_2_without_traceback(cli, tmp_path):
+    r = cli("findings", "list")
+    assert r.exit_code == 2 and "run `chainwatch init`" in r.stderr
+    cli("init")
+    for args, words in [
+        (("chain", "import", str(tmp_path / "missing.yaml")), "no such file"),
+        (("chain", "show", "nope"), "no project 'nope'"),
+        (("parties", "show", "nope"), "no party 'nope'"),
+        (("findings", "list", "--rule", "NOPE-1"), "unknown rule id"),
+        (("findings", "list", "--status", "bogus"), "unknown finding status"),
+        (("chain", "show", "x", "--as-of", "yesterday"), "not a date"),
+        (("chain", "export", "--format", "xml"), "unknown format"),
+        (("analyze", "--only", "astrology"), "unknown analyzer"),
+    ]:
+        r = cli(*args)
+        assert r.exit_code == 2, (args, r.output)
+        assert words in r.stderr, (args, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_browse_export_and_check(cli, sample_chain, tmp_path):
+    cli("init")
+    cli("chain", "import", str(sample_chain))
+    projects = json.loads(cli("projects", "list", "--json").output)
+    assert projects == [
+        {
+            "key": "show-s1",
+            "title": "The Show, Season 1",
+            "client": "acme-pictures",
+            "aliases": ["TS1"],
+            "engagements": 4,
+            "max_tier": 3,
+        }
+    ]
+    party = json.loads(cli("parties", "show", "seoul-vendor", "--json").output)
+    assert party["names"][1] == {
+        "value": "서울벤더",
+        "kind": "original_script",
+        "script": "Hang",
+        "lang": "ko",
+    }
+    assert {"direction": "by", "other": "holding", "share": 60.0} in party["ownership"]
+    assert "서울벤더" in cli("parties", "show", "seoul-vendor").output
+    parties = json.loads(cli("parties", "list", "--json").output)
+    assert {p["key"]: p["projects"] for p in parties}["holding"] == []
+
+    out = tmp_path / "export.yaml"
+    assert cli("chain", "export", "--out", str(out)).exit_code == 0
+    assert "서울벤더" in out.read_text("utf-8")
+    # the export is itself an importable chain file that changes nothing
+    assert json.loads(cli("chain", "import", str(out), "--json").output)[0]["changed"] == 0
+
+    ftm = tmp_path / "export.ftm.json"
+    assert cli("chain", "export", "--format", "ftm", "--out", str(ftm)).exit_code == 0
+    entities = [json.loads(line) for line in ftm.read_text("utf-8").splitlines()]
+    assert {e["schema"] for e in entities} >= {"Company", "Project", "Ownership", "UnknownLink"}
+
+    ok = cli("chain", "check", "pm@seoul-vendor.example", "-p", "show-s1", "--at", "2026-06-01")
+    assert ok.exit_code == 0 and "authorized" in ok.output
+    no = cli("chain", "check", "middleman", "-p", "show-s1", "--at", "2026-06-01", "--json")
+    assert no.exit_code == 1 and json.loads(no.output)["authorized"] is False
+
+
+def test_analyze_and_findings(cli, sample_chain):
+    cli("init")
+    cli("chain", "import", str(sample_chain))
+    r = cli("analyze", "--as-of", "2026-06-01", "--json")
+    assert json.loads(r.output) == {"chain": {"raised": 2, "new": 2, "refreshed": 0}}
+    listed = json.loads(cli("findings", "list", "--rule", "chain-2", "--json").output)
+    assert [f["subject"]["key"] for f in listed] == ["middleman", "far-studio"]
+    assert cli("findings", "list", "--project", "other", "--json").output.strip() == "[]"
+    fid = str(listed[0]["id"])
+    shown = cli("findings", "show", fid)
+    assert "CHAIN-2" in shown.output and "ts1-middleman" in shown.output
+    assert cli("findings", "set-status", fid, "acknowledged").exit_code == 0
+    assert json.loads(cli("findings", "show", fid, "--json").output)["status"] == "acknowledged"
+
+
+def test_rules_lists_the_catalogue(cli):
+    rules = json.loads(cli("rules", "--json").output)
+    assert [r["id"] for r in rules] == list(RULES)
+    assert "CHAIN-2" in cli("rules").output
+
+
+def test_demo_raises_chain2_and_writes_the_report(cli, tmp_path):
+    out = tmp_path / "demo"
+    r = cli("demo", "--out", str(out), "--as-of", "2026-11-25", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    chain2 = {f["subject"]["key"] for f in data["findings"] if f["rule_id"] == "CHAIN-2"}
+    assert chain2 == {"yuanfang-digital", "nings-cartoon"}
+    html = (out / "report.html").read_text("utf-8")
+    for text in (
+        "Hanbit Motion Co., Ltd.",
+        "Dasol Ink &amp; Paint",
+        "T3",
+        "undeclared",
+        "CHAIN-2",
+        "Shenyang Yuanfang Digital Animation Co., Ltd.",
+    ):
+        assert text in html
+    # run twice: the demo rebuilds its own data dir instead of piling up findings
+    again = json.loads(cli("demo", "--out", str(out), "--as-of", "2026-11-25", "--json").output)
+    assert len(again["findings"]) == len(data["findings"])
+
+
+def test_demo_refuses_a_foreign_directory(cli, tmp_path):
+    (tmp_path / "x" / "data").mkdir(parents=True)
+    (tmp_path / "x" / "data" / "precious.txt").write_text("keep me")
+    r = cli("demo", "--out", str(tmp_path / "x"))
+    assert r.exit_code == 2 and "was not made by `chainwatch demo`" in r.stderr
+    assert (tmp_path / "x" / "data" / "precious.txt").exists()
