@@ -39,6 +39,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "server; a bare postgresql:// URL is read as psycopg 3.",
     ),
     SettingSpec(
+        "list_sources",
+        "CHAINWATCH_LIST_SOURCES",
+        "(none: the built-in official URLs)",
+        "YAML file that overrides or adds sanctions list sources for `chainwatch lists update` "
+        "(same shape as screening/lists/sources.yaml).",
+    ),
+    SettingSpec(
         "echo_sql",
         "CHAINWATCH_ECHO_SQL",
         "0",
@@ -52,6 +59,7 @@ class Settings:
     home: Path
     database_url: str
     echo_sql: bool = False
+    list_sources: Path | None = None
 
 
 def _default_home() -> Path:
@@ -84,7 +92,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     echo_raw = env.get("CHAINWATCH_ECHO_SQL", "0").strip().lower()
     if echo_raw not in {"0", "1", "true", "false", "yes", "no", ""}:
         raise ConfigError(f"CHAINWATCH_ECHO_SQL={echo_raw!r}: expected 0 or 1")
-    return Settings(home=home, database_url=url, echo_sql=echo_raw in {"1", "true", "yes"})
+    sources_raw = env.get("CHAINWATCH_LIST_SOURCES", "").strip()
+    sources = Path(sources_raw).expanduser() if sources_raw else None
+    if sources is not None and not sources.is_file():
+        raise ConfigError(f"CHAINWATCH_LIST_SOURCES={sources_raw!r}: no such file")
+    return Settings(
+        home=home,
+        database_url=url,
+        echo_sql=echo_raw in {"1", "true", "yes"},
+        list_sources=sources,
+    )
 
 
 def render_settings_markdown() -> str:

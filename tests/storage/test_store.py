@@ -144,6 +144,7 @@ def test_findings_are_upserted_and_keep_their_review(db_settings, sample_chain):
         import_chain_file(s, sample_chain)
         first = run_analyzers(s, NOW)
     assert first["chain"] == {"raised": 2, "new": 2, "refreshed": 0}
+    assert first["screening"]["raised"] == 0  # no lists loaded
     with open_session(db_settings) as s:
         found = findings_store.list_findings(s, rule="CHAIN-2")
         assert {f.finding.subject_key for f in found} == {"middleman", "far-studio"}

@@ -16,7 +16,9 @@ from typer.core import TyperGroup
 from chainwatch import __version__
 from chainwatch.cli import chain as chain_cli
 from chainwatch.cli import findings as findings_cli
+from chainwatch.cli import lists as lists_cli
 from chainwatch.cli import registry as registry_cli
+from chainwatch.cli import screen as screen_cli
 from chainwatch.cli.options import AsOf, JsonOpt, parse_when
 from chainwatch.cli.output import console, emit_json, fail, severity_text
 from chainwatch.errors import ChainFileError, ChainwatchError, InputError
@@ -52,6 +54,8 @@ app.add_typer(chain_cli.app, name="chain")
 app.add_typer(registry_cli.projects_app, name="projects")
 app.add_typer(registry_cli.parties_app, name="parties")
 app.add_typer(findings_cli.app, name="findings")
+app.add_typer(lists_cli.app, name="lists")
+app.add_typer(screen_cli.app, name="screen")
 
 
 def _version(value: bool) -> None:

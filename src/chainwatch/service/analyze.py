@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from chainwatch.findings.finding import Finding
 from chainwatch.registry.chain import chain2_findings
+from chainwatch.service.screening import analyze_screening
 from chainwatch.storage import findings_store
 from chainwatch.storage import registry_store as store
 
@@ -31,6 +32,7 @@ def analyze_chains(session: Session, now: datetime) -> list[Finding]:
 
 ANALYZERS: dict[str, Analyzer] = {
     "chain": analyze_chains,
+    "screening": analyze_screening,
 }
 
 

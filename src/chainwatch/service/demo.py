@@ -17,6 +17,7 @@ from chainwatch.errors import InputError
 from chainwatch.report.html import write_report
 from chainwatch.service.analyze import run_analyzers
 from chainwatch.service.chains import import_chain_file
+from chainwatch.service.lists import import_list
 from chainwatch.service.report import build_report_data
 from chainwatch.settings import Settings
 from chainwatch.storage import findings_store
@@ -45,6 +46,11 @@ def demo_chain_path() -> Path:
     return Path(str(resources.files("chainwatch.demo") / "lanternfall.yaml"))
 
 
+def demo_lists_dir() -> Path:
+    """Real OFAC SDN rows (DPRK programs only) shipped with the package; see its README."""
+    return Path(str(resources.files("chainwatch.demo") / "lists" / "ofac_sdn"))
+
+
 def _fresh_home(home: Path) -> None:
     if home.exists():
         if not (home / MARKER).exists() and any(home.iterdir()):
@@ -65,6 +71,8 @@ def run_demo(out: Path, now: datetime) -> DemoResult:
     upgrade(settings)
     with open_session(settings) as session:
         import_chain_file(session, demo_chain_path())
+        lists = demo_lists_dir()
+        import_list(session, settings, sorted(lists.glob("*.CSV")), "ofac_sdn", now=now)
         analyzers = run_analyzers(session, now)
         data = build_report_data(
             session, now, title="chainwatch demo: Lanternfall, Season 1", home=str(home)

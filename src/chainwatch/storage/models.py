@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -232,3 +233,20 @@ class ImportRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     counts: Mapped[dict] = mapped_column(JSON)
+
+
+class ListSnapshotRow(Base):
+    """One imported version of one sanctions list (files and entries live on disk)."""
+
+    __tablename__ = "list_snapshots"
+    __table_args__ = (Index("ix_list_snapshots_source_current", "source", "is_current"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    loader: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(2000))
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    entries: Mapped[int] = mapped_column(Integer)
+    rejects: Mapped[int] = mapped_column(Integer)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False)
+    diff: Mapped[dict] = mapped_column(JSON)

@@ -1,0 +1,1 @@
+"""Loaders for official sanctions lists; each yields ``ListEntry`` records plus counted rejects."""

@@ -1,0 +1,98 @@
+"""Screening use cases: the index over the current lists, ad-hoc queries, the registry sweep
+(SCR-1…5, an analyzer like any other) and re-screening after a list update (SCR-6)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from chainwatch.domain import Identifier
+from chainwatch.errors import InputError
+from chainwatch.findings.finding import Finding
+from chainwatch.screening.compare import Match, as_query, screen
+from chainwatch.screening.index import ScreeningIndex
+from chainwatch.screening.lists.snapshot import read_snapshot
+from chainwatch.screening.rules import rescreen_findings, screening_findings
+from chainwatch.screening.scorer import DEFAULT_THRESHOLD, MatchQuery
+from chainwatch.service.lists import ListImportResult, current_snapshots
+from chainwatch.settings import Settings
+from chainwatch.storage import findings_store
+from chainwatch.storage import registry_store as store
+
+_cache: dict[tuple[str, ...], ScreeningIndex] = {}
+
+
+def load_index(session: Session) -> ScreeningIndex:
+    """An index over every current list version; rebuilt only when a version changes."""
+    key = tuple(sorted(r.path for r in current_snapshots(session)))
+    if key not in _cache:
+        _cache.clear()
+        entries = (e for path in key for e in read_snapshot(Path(path)).read_entries())
+        _cache[key] = ScreeningIndex.build(entries)
+    return _cache[key]
+
+
+def screen_name(
+    session: Session,
+    name: str,
+    *,
+    kind: str = "Any",
+    countries: Sequence[str] = (),
+    identifiers: Sequence[str] = (),
+    birth_dates: Sequence[str] = (),
+    limit: int = 10,
+    threshold: float | None = None,
+) -> list[Match]:
+    """Ranked matches for one name against everything loaded (``--id`` as TYPE:VALUE or VALUE)."""
+    index = load_index(session)
+    if len(index) == 0:
+        raise InputError("no sanctions lists loaded: run `chainwatch lists update` or "
+                         "`chainwatch lists import PATH --source KIND`")
+    ids = []
+    for raw in identifiers:
+        t, _, v = raw.partition(":") if ":" in raw else ("id", "", raw)
+        ids.append(Identifier(t.strip() or "id", v.strip()))
+    query = MatchQuery((name,), identifiers=tuple(ids), birth_dates=tuple(birth_dates),
+                       countries=tuple(c.lower() for c in countries))
+    return screen(as_query(query, kind), index, limit=limit, threshold=threshold)
+
+
+def analyze_screening(session: Session, now: datetime) -> list[Finding]:
+    """SCR-1…SCR-5 for every registry party against the current lists."""
+    index = load_index(session)
+    parties = store.list_parties(session)
+    if len(index) == 0:
+        return [f for f in screening_findings(parties, store.list_ownerships(session), index,
+                                              DEFAULT_THRESHOLD) if f.rule_id == "SCR-5"]
+    return screening_findings(parties, store.list_ownerships(session), index,
+                              DEFAULT_THRESHOLD)
+
+
+def rescreen_after_update(
+    session: Session, settings: Settings, results: Sequence[ListImportResult],
+    now: datetime | None = None,
+) -> dict[str, Any] | None:
+    """SCR-6: screen every party against only the entries a list update added or changed."""
+    now = now or datetime.now(UTC)
+    parties = store.list_parties(session)
+    findings: list[Finding] = []
+    touched = False
+    for r in results:
+        if r.status != "imported" or r.previous is None or not (r.added or r.changed):
+            continue
+        touched = True
+        row = next(x for x in current_snapshots(session) if x.source == r.source)
+        wanted = {**dict.fromkeys(r.added, "added"), **dict.fromkeys(r.changed, "changed")}
+        entries = [e for e in read_snapshot(Path(row.path)).read_entries()
+                   if e.entry_id in wanted]
+        change_of = {(e.source, e.entry_id): wanted[e.entry_id] for e in entries}
+        findings += rescreen_findings(parties, ScreeningIndex.build(entries), change_of,
+                                      r.snapshot or "", DEFAULT_THRESHOLD)
+    if not touched:
+        return None
+    counts = findings_store.record_findings(session, findings, now)
+    return {"raised": len(findings), **counts}
