@@ -142,6 +142,17 @@ def test_demo_raises_chain2_and_writes_the_report(cli, tmp_path):
     data = json.loads(r.output)
     chain2 = {f["subject"]["key"] for f in data["findings"] if f["rule_id"] == "CHAIN-2"}
     assert chain2 == {"yuanfang-digital", "nings-cartoon"}
+    # the real hit: the undeclared tier-3 studio is OFAC's NINGS CARTOON STUDIO, by USCC,
+    # and the list links it to SEK STUDIO; no fictional vendor matches anything
+    scr = {
+        (f["rule_id"], f["subject"]["key"])
+        for f in data["findings"]
+        if f["rule_id"].startswith("SCR-")
+    }
+    assert {("SCR-2", "nings-cartoon"), ("SCR-4", "nings-cartoon")} <= scr
+    assert {key for _, key in scr} == {"nings-cartoon"}
+    scr2 = next(f for f in data["findings"] if f["rule_id"] == "SCR-2")
+    assert scr2["evidence"]["entry_id"] == "34023"
     html = (out / "report.html").read_text("utf-8")
     for text in (
         "Hanbit Motion Co., Ltd.",

@@ -24,8 +24,9 @@ def test_located_or_declared_in_north_korea():
     ]
     r = dprk_government_reasons(company(locations=(Location("kp", None, "Pyongyang"),)))
     assert r == ["declared location in North Korea (Pyongyang)"]
-    r = dprk_government_reasons(company(identifiers=(Identifier("company_registration",
-                                                                "123", "kp"),)))
+    r = dprk_government_reasons(
+        company(identifiers=(Identifier("company_registration", "123", "kp"),))
+    )
     assert "issued in North Korea" in r[0]
 
 
@@ -44,15 +45,25 @@ def test_state_organ_names():
 
 
 def test_matching_state_owned_entry():
-    entry = ListEntry("ofac_sdn", "34022", EntityKind.COMPANY, (Name("SEK STUDIO"),),
-                      countries=("kp", "cn"),
-                      remarks="Target Type State-Owned Enterprise.")
+    entry = ListEntry(
+        "ofac_sdn",
+        "34022",
+        EntityKind.COMPANY,
+        (Name("SEK STUDIO"),),
+        countries=("kp", "cn"),
+        remarks="Target Type State-Owned Enterprise.",
+    )
     assert "state-owned enterprise" in dprk_government_reasons(company(), [entry])[0]
 
 
 def test_a_persons_nationality_is_never_a_reason():
-    person = Party("kim", PartyKind.PERSON, (Name("Kim Myong Chol"),), country="kp",
-                   identifiers=(Identifier("passport", "836210080", "kp"),))
+    person = Party(
+        "kim",
+        PartyKind.PERSON,
+        (Name("Kim Myong Chol"),),
+        country="kp",
+        identifiers=(Identifier("passport", "836210080", "kp"),),
+    )
     assert dprk_government_reasons(person) == []
     located = Party("kim", PartyKind.PERSON, (Name("Kim"),), locations=(Location("kp"),))
     assert dprk_government_reasons(located) == ["declared location in North Korea (North Korea)"]

@@ -22,25 +22,37 @@ app = typer.Typer(help="Sanctions lists: import, update, status.", no_args_is_he
 def _print_results(results: list[service.ListImportResult], rescreen: dict | None) -> None:
     for r in results:
         if r.status != "imported":
-            console.print(f"[bold]{r.source}[/]: {r.status.replace('_', ' ')} "
-                          f"({r.entries} entries, snapshot {r.snapshot})")
+            console.print(
+                f"[bold]{r.source}[/]: {r.status.replace('_', ' ')} "
+                f"({r.entries} entries, snapshot {r.snapshot})"
+            )
             continue
         reasons = r.report.get("reject_reasons", {})
-        rej = f", {r.rejects} rejected ({', '.join(f'{k}: {v}' for k, v in reasons.items())})" \
-            if r.rejects else ""
-        console.print(f"[bold]{r.source}[/]: imported {r.entries} entries{rej} "
-                      f"-> snapshot {r.snapshot}")
+        rej = (
+            f", {r.rejects} rejected ({', '.join(f'{k}: {v}' for k, v in reasons.items())})"
+            if r.rejects
+            else ""
+        )
+        console.print(
+            f"[bold]{r.source}[/]: imported {r.entries} entries{rej} -> snapshot {r.snapshot}"
+        )
         if r.previous:
-            console.print(f"  since {r.previous}: {len(r.added)} added, {len(r.removed)} "
-                          f"removed, {len(r.changed)} changed")
+            console.print(
+                f"  since {r.previous}: {len(r.added)} added, {len(r.removed)} "
+                f"removed, {len(r.changed)} changed"
+            )
     if rescreen:
-        console.print(f"re-screened the registry against what changed: "
-                      f"{rescreen['raised']} SCR-6 finding(s), {rescreen['new']} new")
+        console.print(
+            f"re-screened the registry against what changed: "
+            f"{rescreen['raised']} SCR-6 finding(s), {rescreen['new']} new"
+        )
 
 
 @app.command("import")
 def import_(
-    paths: Annotated[list[Path], typer.Argument(help="The list's files (all files of one version).")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="The list's files (all files of one version).")
+    ],
     source: Annotated[str, typer.Option("--source", help=f"List kind: {', '.join(LOADERS)}.")],
     name: Annotated[
         str | None, typer.Option("--name", help="Snapshot name (default: the kind).")
@@ -88,13 +100,27 @@ def status(json_out: JsonOpt = False) -> None:
     if not rows:
         console.print("no lists loaded: `chainwatch lists update` or `chainwatch lists import`")
         return
-    table = Table("source", "snapshot", "imported", "age (days)", "entries", "rejects",
-                  "last change", title="Sanctions lists")
+    table = Table(
+        "source",
+        "snapshot",
+        "imported",
+        "age (days)",
+        "entries",
+        "rejects",
+        "last change",
+        title="Sanctions lists",
+    )
     for r in rows:
         d = r["last_diff"]
-        table.add_row(r["source"], r["snapshot"], r["imported_at"][:19], str(r["age_days"]),
-                      str(r["entries"]), str(r["rejects"]),
-                      f"+{d.get('added', 0)} -{d.get('removed', 0)} ~{d.get('changed', 0)}")
+        table.add_row(
+            r["source"],
+            r["snapshot"],
+            r["imported_at"][:19],
+            str(r["age_days"]),
+            str(r["entries"]),
+            str(r["rejects"]),
+            f"+{d.get('added', 0)} -{d.get('removed', 0)} ~{d.get('changed', 0)}",
+        )
     console.print(table)
 
 
@@ -103,10 +129,20 @@ def sources(json_out: JsonOpt = False) -> None:
     """The configured download sources, their URLs and licences."""
     specs = service.load_sources(load_settings())
     if json_out:
-        emit_json([{"id": s.id, "loader": s.loader, "title": s.title, "enabled": s.enabled,
-                    "licence": s.licence, "attribution": s.attribution,
-                    "files": [{"name": n, "url": u} for n, u in s.files]}
-                   for s in specs.values()])
+        emit_json(
+            [
+                {
+                    "id": s.id,
+                    "loader": s.loader,
+                    "title": s.title,
+                    "enabled": s.enabled,
+                    "licence": s.licence,
+                    "attribution": s.attribution,
+                    "files": [{"name": n, "url": u} for n, u in s.files],
+                }
+                for s in specs.values()
+            ]
+        )
         return
     table = Table("id", "enabled", "title", "licence", title="List sources")
     for s in specs.values():

@@ -33,9 +33,7 @@ class NameOrCommand(TyperGroup):
     """Treat ``screen SOMETHING`` as ``screen name SOMETHING`` unless it is a subcommand."""
 
     def parse_args(self, ctx, args):
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
-            args = ["name", *args]
-        elif args and args[0].startswith("-") and args[0] not in ("--help", "-h"):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
             args = ["name", *args]
         return super().parse_args(ctx, args)
 
@@ -68,18 +66,32 @@ def name_(
     if kind.casefold() not in {"person", "company", "any", "organization", "vessel"}:
         raise InputError(f"unknown kind {kind!r}; use Person, Company or Any")
     with open_session(load_settings()) as session:
-        matches = screen_name(session, name, kind=kind, countries=country or [],
-                              identifiers=id_ or [], birth_dates=dob or [], limit=limit,
-                              threshold=threshold)
+        matches = screen_name(
+            session,
+            name,
+            kind=kind,
+            countries=country or [],
+            identifiers=id_ or [],
+            birth_dates=dob or [],
+            limit=limit,
+            threshold=threshold,
+        )
     if json_out:
-        emit_json({"query": name, "threshold": threshold,
-                   "matches": [m.to_dict() for m in matches]})
+        emit_json(
+            {"query": name, "threshold": threshold, "matches": [m.to_dict() for m in matches]}
+        )
         return
     table = Table("score", "match", "list", "entry", "listed name", "why", title=f"{name!r}")
     for m in matches:
         why = "; ".join(r.text for r in m.result.explanation)
-        table.add_row(f"{m.score:.2f}", "[bold red]yes[/]" if m.result.decision else "no",
-                      m.entry.source, m.entry.entry_id, m.entry.name, why)
+        table.add_row(
+            f"{m.score:.2f}",
+            "[bold red]yes[/]" if m.result.decision else "no",
+            m.entry.source,
+            m.entry.entry_id,
+            m.entry.name,
+            why,
+        )
     console.print(table if matches else f"no candidates for {name!r}")
 
 
@@ -98,8 +110,9 @@ def parties(json_out: JsonOpt = False) -> None:
         f = s.finding
         table.add_row(str(s.id), severity_text(f.severity), f.rule_id, f.subject_key, f.summary)
     console.print(table)
-    console.print(f"{counts['raised']} finding(s): {counts['new']} new, "
-                  f"{counts['refreshed']} seen before")
+    console.print(
+        f"{counts['raised']} finding(s): {counts['new']} new, {counts['refreshed']} seen before"
+    )
 
 
 @app.command()
@@ -113,14 +126,17 @@ def pairs(
     if not file.is_file():
         raise InputError(f"{file}: no such file")
     rows, bad = 0, []
-    with file.open(newline="", encoding="utf-8-sig") as src, out.open(
-        "w", newline="", encoding="utf-8"
-    ) as dst:
+    with (
+        file.open(newline="", encoding="utf-8-sig") as src,
+        out.open("w", newline="", encoding="utf-8") as dst,
+    ):
         reader = csv.DictReader(src)
         missing = {"name1", "name2"} - set(reader.fieldnames or [])
         if missing:
-            raise InputError(f"{file}: missing column(s) {', '.join(sorted(missing))} "
-                             f"(header: {', '.join(reader.fieldnames or [])})")
+            raise InputError(
+                f"{file}: missing column(s) {', '.join(sorted(missing))} "
+                f"(header: {', '.join(reader.fieldnames or [])})"
+            )
         fields = [*(reader.fieldnames or []), "score", "match", "severity", "explanation"]
         writer = csv.DictWriter(dst, fieldnames=fields)
         writer.writeheader()
@@ -130,13 +146,21 @@ def pairs(
                 bad.append({"line": line, "reason": "empty name"})
                 continue
             r = compare(a, b, row.get("schema") or "Any", threshold=threshold)
-            writer.writerow({**row, "score": f"{r.score:.4f}", "match": int(r.decision),
-                             "severity": severity_for(r.score).value,
-                             "explanation": "; ".join(x.text for x in r.explanation)})
+            writer.writerow(
+                {
+                    **row,
+                    "score": f"{r.score:.4f}",
+                    "match": int(r.decision),
+                    "severity": severity_for(r.score).value,
+                    "explanation": "; ".join(x.text for x in r.explanation),
+                }
+            )
             rows += 1
     summary = {"scored": rows, "rejected": len(bad), "rejects": bad[:100], "out": str(out)}
     if json_out:
         emit_json(summary)
     else:
-        console.print(f"scored {rows} pair(s) -> {out}" +
-                      (f"; {len(bad)} rejected (first: line {bad[0]['line']})" if bad else ""))
+        console.print(
+            f"scored {rows} pair(s) -> {out}"
+            + (f"; {len(bad)} rejected (first: line {bad[0]['line']})" if bad else "")
+        )

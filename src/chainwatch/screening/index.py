@@ -150,8 +150,11 @@ class ScreeningIndex:
         floor = top[0][1] * RELATIVE_FLOOR if top else 0.0
         return [kv for i, kv in enumerate(top) if kv[1] >= floor or i < min_keep]
 
-    def candidates(self, query: Prepared | ListEntry, limit: int = 20) -> list[ListEntry]:
-        """The entries most worth scoring for ``query`` (best first)."""
-        if isinstance(query, ListEntry):
-            query = prepare_entry(query)
-        return [self.entries[e] for e, _ in self.candidate_ids(query, limit)]
+    def candidates(self, query: object, limit: int = 20) -> list[ListEntry]:
+        """The entries most worth scoring for ``query`` (a name, ``MatchQuery``, ``Party``,
+        ``ListEntry`` or prepared query), best first."""
+        if not isinstance(query, Prepared):
+            from chainwatch.screening.compare import prepare  # compare imports this module
+
+            query = prepare(query)  # type: ignore[arg-type]
+        return [self.entries[e] for e, _ in self.candidate_ids(query, limit, min_keep=limit)]

@@ -128,13 +128,14 @@ def linked_findings(pm: PartyMatches) -> list[Finding]:
     found = []
     for m in pm.matches:
         for rel in m.entry.relations:
+            how = rel.kind.value.replace("_", " ")
             found.append(
                 Finding.of(
                     "SCR-4",
                     subject_type=SubjectType.PARTY,
                     subject_key=pm.party.key,
                     summary=f"{pm.party.name} matches {m.entry.source} entry {m.entry.entry_id}, "
-                    f"which the list links to {rel.target_name} ({rel.kind.value.replace('_', ' ')})",
+                    f"which the list links to {rel.target_name} ({how})",
                     evidence={
                         **_match_evidence(m),
                         "relation": rel.kind.value,

@@ -65,12 +65,21 @@ class ListImportResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "source": self.source, "status": self.status, "snapshot": self.snapshot,
-            "entries": self.entries, "rejects": self.rejects, "report": self.report,
+            "source": self.source,
+            "status": self.status,
+            "snapshot": self.snapshot,
+            "entries": self.entries,
+            "rejects": self.rejects,
+            "report": self.report,
             "previous": self.previous,
-            "diff": {"added": len(self.added), "removed": len(self.removed),
-                     "changed": len(self.changed), "added_ids": self.added[:200],
-                     "removed_ids": self.removed[:200], "changed_ids": self.changed[:200]},
+            "diff": {
+                "added": len(self.added),
+                "removed": len(self.removed),
+                "changed": len(self.changed),
+                "added_ids": self.added[:200],
+                "removed_ids": self.removed[:200],
+                "changed_ids": self.changed[:200],
+            },
         }
 
 
@@ -90,8 +99,11 @@ def load_sources(settings: Settings) -> dict[str, SourceSpec]:
     for sid, spec in raw.items():
         try:
             out[sid] = SourceSpec(
-                id=sid, loader=spec["loader"], title=spec.get("title", sid),
-                licence=spec.get("licence", "unknown"), attribution=spec.get("attribution", ""),
+                id=sid,
+                loader=spec["loader"],
+                title=spec.get("title", sid),
+                licence=spec.get("licence", "unknown"),
+                attribution=spec.get("attribution", ""),
                 files=tuple((f["name"], f["url"]) for f in spec["files"]),
                 enabled=bool(spec.get("enabled", True)),
             )
@@ -105,15 +117,21 @@ def _lists_root(settings: Settings) -> Path:
 
 
 def current_snapshots(session: Session) -> list[ListSnapshotRow]:
-    return list(session.scalars(
-        select(ListSnapshotRow).where(ListSnapshotRow.is_current.is_(True))
-        .order_by(ListSnapshotRow.source)
-    ))
+    return list(
+        session.scalars(
+            select(ListSnapshotRow)
+            .where(ListSnapshotRow.is_current.is_(True))
+            .order_by(ListSnapshotRow.source)
+        )
+    )
 
 
 def _current(session: Session, source: str) -> ListSnapshotRow | None:
-    return session.scalar(select(ListSnapshotRow).where(
-        ListSnapshotRow.source == source, ListSnapshotRow.is_current.is_(True)))
+    return session.scalar(
+        select(ListSnapshotRow).where(
+            ListSnapshotRow.source == source, ListSnapshotRow.is_current.is_(True)
+        )
+    )
 
 
 def current_entries(session: Session) -> Iterator[ListEntry]:
@@ -139,30 +157,51 @@ def import_list(
     for p in paths:
         if not p.is_file():
             raise InputError(f"{p}: no such file")
-    files = [(p, (metas or {}).get(p.name) or SnapshotFile(p.name, file_sha256(p),
-                                                         p.stat().st_size)) for p in paths]
+    files = [
+        (p, (metas or {}).get(p.name) or SnapshotFile(p.name, file_sha256(p), p.stat().st_size))
+        for p in paths
+    ]
     digest = combined_sha256(f for _, f in files)
     previous = _current(session, source)
     if previous is not None and previous.sha256 == digest:
-        return ListImportResult(source, "unchanged", Path(previous.path).name,
-                                previous.entries, previous.rejects, previous=previous.path)
+        return ListImportResult(
+            source,
+            "unchanged",
+            Path(previous.path).name,
+            previous.entries,
+            previous.rejects,
+            previous=previous.path,
+        )
     report = LoadReport(source=source)
-    snap = write_snapshot(_lists_root(settings), source, kind, files,
-                          loader.read(list(paths), report), report, now)
-    result = ListImportResult(source, "imported", snap.path.name, snap.entries,
-                              len(report.rejects), report.to_dict())
+    snap = write_snapshot(
+        _lists_root(settings), source, kind, files, loader.read(list(paths), report), report, now
+    )
+    result = ListImportResult(
+        source, "imported", snap.path.name, snap.entries, len(report.rejects), report.to_dict()
+    )
     if previous is not None:
         result.previous = Path(previous.path).name
         _diff(read_snapshot(Path(previous.path)), snap, result)
         previous.is_current = False
     else:
         result.added = [e.entry_id for e in snap.read_entries()]
-    session.add(ListSnapshotRow(
-        source=source, loader=kind, path=str(snap.path), sha256=snap.sha256,
-        created_at=now, entries=snap.entries, rejects=len(report.rejects), is_current=True,
-        diff={"added": len(result.added), "removed": len(result.removed),
-              "changed": len(result.changed)},
-    ))
+    session.add(
+        ListSnapshotRow(
+            source=source,
+            loader=kind,
+            path=str(snap.path),
+            sha256=snap.sha256,
+            created_at=now,
+            entries=snap.entries,
+            rejects=len(report.rejects),
+            is_current=True,
+            diff={
+                "added": len(result.added),
+                "removed": len(result.removed),
+                "changed": len(result.changed),
+            },
+        )
+    )
     session.flush()
     return result
 
@@ -187,8 +226,11 @@ def update_lists(
     for sid in source_ids or []:
         if sid not in sources:
             raise InputError(f"unknown list source {sid!r}; choose from {', '.join(sources)}")
-    chosen = [sources[s] for s in source_ids] if source_ids else [
-        s for s in sources.values() if s.enabled]
+    chosen = (
+        [sources[s] for s in source_ids]
+        if source_ids
+        else [s for s in sources.values() if s.enabled]
+    )
     own = client is None
     client = client or httpx.Client(timeout=httpx.Timeout(60.0, connect=15.0))
     results = []
@@ -209,8 +251,9 @@ def _update_one(session, settings, spec: SourceSpec, client, now) -> ListImportR
     try:
         fetched = [fetch_file(client, name, url, tmp, old.get(name)) for name, url in spec.files]
         if snap is not None and all(f.not_modified for f in fetched):
-            return ListImportResult(spec.id, "not_modified", snap.path.name, snap.entries,
-                                    current.rejects)
+            return ListImportResult(
+                spec.id, "not_modified", snap.path.name, snap.entries, current.rejects
+            )
         paths, metas = [], {}
         for f in fetched:
             dest = tmp / f.name
@@ -225,8 +268,9 @@ def _update_one(session, settings, spec: SourceSpec, client, now) -> ListImportR
             paths.append(dest)
         if not fetched:
             raise InputError(f"list source {spec.id!r} names no files")
-        return import_list(session, settings, paths, spec.loader, source=spec.id, now=now,
-                           metas=metas)
+        return import_list(
+            session, settings, paths, spec.loader, source=spec.id, now=now, metas=metas
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -236,10 +280,17 @@ def list_status(session: Session, now: datetime | None = None) -> list[dict[str,
     rows = []
     for r in current_snapshots(session):
         created = r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=UTC)
-        rows.append({
-            "source": r.source, "loader": r.loader, "snapshot": Path(r.path).name,
-            "imported_at": created.isoformat(), "age_days": (now - created).days,
-            "entries": r.entries, "rejects": r.rejects, "sha256": r.sha256,
-            "last_diff": r.diff,
-        })
+        rows.append(
+            {
+                "source": r.source,
+                "loader": r.loader,
+                "snapshot": Path(r.path).name,
+                "imported_at": created.isoformat(),
+                "age_days": (now - created).days,
+                "entries": r.entries,
+                "rejects": r.rejects,
+                "sha256": r.sha256,
+                "last_diff": r.diff,
+            }
+        )
     return rows

@@ -50,14 +50,20 @@ def screen_name(
     """Ranked matches for one name against everything loaded (``--id`` as TYPE:VALUE or VALUE)."""
     index = load_index(session)
     if len(index) == 0:
-        raise InputError("no sanctions lists loaded: run `chainwatch lists update` or "
-                         "`chainwatch lists import PATH --source KIND`")
+        raise InputError(
+            "no sanctions lists loaded: run `chainwatch lists update` or "
+            "`chainwatch lists import PATH --source KIND`"
+        )
     ids = []
     for raw in identifiers:
         t, _, v = raw.partition(":") if ":" in raw else ("id", "", raw)
         ids.append(Identifier(t.strip() or "id", v.strip()))
-    query = MatchQuery((name,), identifiers=tuple(ids), birth_dates=tuple(birth_dates),
-                       countries=tuple(c.lower() for c in countries))
+    query = MatchQuery(
+        (name,),
+        identifiers=tuple(ids),
+        birth_dates=tuple(birth_dates),
+        countries=tuple(c.lower() for c in countries),
+    )
     return screen(as_query(query, kind), index, limit=limit, threshold=threshold)
 
 
@@ -66,14 +72,20 @@ def analyze_screening(session: Session, now: datetime) -> list[Finding]:
     index = load_index(session)
     parties = store.list_parties(session)
     if len(index) == 0:
-        return [f for f in screening_findings(parties, store.list_ownerships(session), index,
-                                              DEFAULT_THRESHOLD) if f.rule_id == "SCR-5"]
-    return screening_findings(parties, store.list_ownerships(session), index,
-                              DEFAULT_THRESHOLD)
+        return [
+            f
+            for f in screening_findings(
+                parties, store.list_ownerships(session), index, DEFAULT_THRESHOLD
+            )
+            if f.rule_id == "SCR-5"
+        ]
+    return screening_findings(parties, store.list_ownerships(session), index, DEFAULT_THRESHOLD)
 
 
 def rescreen_after_update(
-    session: Session, settings: Settings, results: Sequence[ListImportResult],
+    session: Session,
+    settings: Settings,
+    results: Sequence[ListImportResult],
     now: datetime | None = None,
 ) -> dict[str, Any] | None:
     """SCR-6: screen every party against only the entries a list update added or changed."""
@@ -87,11 +99,11 @@ def rescreen_after_update(
         touched = True
         row = next(x for x in current_snapshots(session) if x.source == r.source)
         wanted = {**dict.fromkeys(r.added, "added"), **dict.fromkeys(r.changed, "changed")}
-        entries = [e for e in read_snapshot(Path(row.path)).read_entries()
-                   if e.entry_id in wanted]
+        entries = [e for e in read_snapshot(Path(row.path)).read_entries() if e.entry_id in wanted]
         change_of = {(e.source, e.entry_id): wanted[e.entry_id] for e in entries}
-        findings += rescreen_findings(parties, ScreeningIndex.build(entries), change_of,
-                                      r.snapshot or "", DEFAULT_THRESHOLD)
+        findings += rescreen_findings(
+            parties, ScreeningIndex.build(entries), change_of, r.snapshot or "", DEFAULT_THRESHOLD
+        )
     if not touched:
         return None
     counts = findings_store.record_findings(session, findings, now)

@@ -55,7 +55,10 @@ def fetch_file(
                     out.write(chunk)
             path = Path(tmp)
             meta = SnapshotFile(
-                name=name, sha256=file_sha256(path), size=size, url=url,
+                name=name,
+                sha256=file_sha256(path),
+                size=size,
+                url=url,
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),
             )

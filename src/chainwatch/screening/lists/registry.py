@@ -33,6 +33,4 @@ def get_loader(kind: str) -> ListLoader:
     try:
         return LOADERS[kind]()
     except KeyError:
-        raise InputError(
-            f"unknown list kind {kind!r}; choose from {', '.join(LOADERS)}"
-        ) from None
+        raise InputError(f"unknown list kind {kind!r}; choose from {', '.join(LOADERS)}") from None

@@ -102,8 +102,12 @@ def write_snapshot(
         for r in report.rejects:
             out.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
     manifest = {
-        "source": source, "loader": loader, "created_at": created_at.isoformat(),
-        "sha256": digest, "entries": count, "report": report.to_dict(),
+        "source": source,
+        "loader": loader,
+        "created_at": created_at.isoformat(),
+        "sha256": digest,
+        "entries": count,
+        "report": report.to_dict(),
         "files": [vars(f) for f in meta],
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
@@ -116,7 +120,12 @@ def write_snapshot(
 def read_snapshot(path: Path) -> Snapshot:
     m = json.loads((path / "manifest.json").read_text("utf-8"))
     return Snapshot(
-        path=path, source=m["source"], loader=m["loader"], created_at=m["created_at"],
-        sha256=m["sha256"], files=tuple(SnapshotFile(**f) for f in m["files"]),
-        entries=m["entries"], report=m["report"],
+        path=path,
+        source=m["source"],
+        loader=m["loader"],
+        created_at=m["created_at"],
+        sha256=m["sha256"],
+        files=tuple(SnapshotFile(**f) for f in m["files"]),
+        entries=m["entries"],
+        report=m["report"],
     )
