@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from chainwatch.domain import Identifier
+from chainwatch.domain import Identifier, Party
 from chainwatch.errors import InputError
 from chainwatch.findings.finding import Finding
 from chainwatch.screening.compare import Match, as_query, screen
@@ -65,6 +65,14 @@ def screen_name(
         countries=tuple(c.lower() for c in countries),
     )
     return screen(as_query(query, kind), index, limit=limit, threshold=threshold)
+
+
+def screen_party(
+    session: Session, party: str | Party, *, limit: int = 10, threshold: float | None = None
+) -> list[Match]:
+    """Ranked matches for a registry party (by key or record) against everything loaded."""
+    record = store.get_party(session, party) if isinstance(party, str) else party
+    return screen(record, load_index(session), limit=limit, threshold=threshold)
 
 
 def analyze_screening(session: Session, now: datetime) -> list[Finding]:
