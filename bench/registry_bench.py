@@ -107,7 +107,7 @@ def run(url: str, path: Path, label: str) -> dict:
     out["authorizer_checks_per_s"] = round(n / (time.perf_counter() - t), 1)
     t = time.perf_counter()
     with open_session(settings) as s:
-        report = run_analyzers(s, NOW)
+        report = run_analyzers(s, settings, NOW)
     out["chain2_s"] = round(time.perf_counter() - t, 3)
     out["chain2_findings"] = report["chain"]["raised"]
     dispose_engines()

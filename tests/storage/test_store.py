@@ -142,7 +142,7 @@ def test_account_claimed_by_another_party_is_refused(db_settings, sample_chain, 
 def test_findings_are_upserted_and_keep_their_review(db_settings, sample_chain):
     with open_session(db_settings) as s:
         import_chain_file(s, sample_chain)
-        first = run_analyzers(s, NOW)
+        first = run_analyzers(s, db_settings, NOW)
     assert first["chain"] == {"raised": 2, "new": 2, "refreshed": 0}
     assert first["screening"]["raised"] == 0  # no lists loaded
     with open_session(db_settings) as s:
@@ -152,7 +152,7 @@ def test_findings_are_upserted_and_keep_their_review(db_settings, sample_chain):
         findings_store.set_finding_status(s, target.id, FindingStatus.DISMISSED)
     later = datetime(2026, 7, 1, tzinfo=UTC)
     with open_session(db_settings) as s:
-        second = run_analyzers(s, later)
+        second = run_analyzers(s, db_settings, later)
     assert second["chain"] == {"raised": 2, "new": 0, "refreshed": 2}
     with open_session(db_settings) as s:
         assert count(s, FindingRow) == 2

@@ -116,8 +116,9 @@ def analyze(
         if name not in ANALYZERS:
             raise InputError(f"unknown analyzer {name!r}; choose from {', '.join(ANALYZERS)}")
     now = parse_when(as_of)
-    with open_session(load_settings()) as session:
-        report = run_analyzers(session, now, only)
+    settings = load_settings()
+    with open_session(settings) as session:
+        report = run_analyzers(session, settings, now, only)
     if json_out:
         emit_json(report)
         return

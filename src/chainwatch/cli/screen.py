@@ -99,8 +99,9 @@ def name_(
 def parties(json_out: JsonOpt = False) -> None:
     """Screen every registry party against the loaded lists; store SCR-1…SCR-5 findings."""
     now = datetime.now(UTC)
-    with open_session(load_settings()) as session:
-        counts = run_analyzers(session, now, ["screening"])["screening"]
+    settings = load_settings()
+    with open_session(settings) as session:
+        counts = run_analyzers(session, settings, now, ["screening"])["screening"]
         found = [f for f in list_findings(session) if f.finding.rule_id.startswith("SCR-")]
     if json_out:
         emit_json({"counts": counts, "findings": [f.to_dict() for f in found]})

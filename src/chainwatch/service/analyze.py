@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 from chainwatch.findings.finding import Finding
 from chainwatch.registry.chain import chain2_findings
 from chainwatch.service.screening import analyze_screening
+from chainwatch.settings import Settings
 from chainwatch.storage import findings_store
 from chainwatch.storage import registry_store as store
 
-Analyzer = Callable[[Session, datetime], list[Finding]]
+Analyzer = Callable[[Session, Settings, datetime], list[Finding]]
 
 
-def analyze_chains(session: Session, now: datetime) -> list[Finding]:
+def analyze_chains(session: Session, settings: Settings, now: datetime) -> list[Finding]:
     """CHAIN-2 over every project's engagements."""
     parties = {p.key: p for p in store.list_parties(session)}
     findings: list[Finding] = []
@@ -37,12 +38,12 @@ ANALYZERS: dict[str, Analyzer] = {
 
 
 def run_analyzers(
-    session: Session, now: datetime, names: list[str] | None = None
+    session: Session, settings: Settings, now: datetime, names: list[str] | None = None
 ) -> dict[str, dict[str, int]]:
     """Run the named analyzers (all by default); counts of new/refreshed findings each."""
     report: dict[str, dict[str, int]] = {}
     for name in names or list(ANALYZERS):
-        findings = ANALYZERS[name](session, now)
+        findings = ANALYZERS[name](session, settings, now)
         report[name] = {
             "raised": len(findings),
             **findings_store.record_findings(session, findings, now),

@@ -73,7 +73,7 @@ def run_demo(out: Path, now: datetime) -> DemoResult:
         import_chain_file(session, demo_chain_path())
         lists = demo_lists_dir()
         import_list(session, settings, sorted(lists.glob("*.CSV")), "ofac_sdn", now=now)
-        analyzers = run_analyzers(session, now)
+        analyzers = run_analyzers(session, settings, now)
         data = build_report_data(
             session, now, title="chainwatch demo: Lanternfall, Season 1", home=str(home)
         )

@@ -75,7 +75,7 @@ def screen_party(
     return screen(record, load_index(session), limit=limit, threshold=threshold)
 
 
-def analyze_screening(session: Session, now: datetime) -> list[Finding]:
+def analyze_screening(session: Session, settings: Settings, now: datetime) -> list[Finding]:
     """SCR-1…SCR-5 for every registry party against the current lists."""
     index = load_index(session)
     parties = store.list_parties(session)

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -250,3 +251,28 @@ class ListSnapshotRow(Base):
     rejects: Mapped[int] = mapped_column(Integer)
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
     diff: Mapped[dict] = mapped_column(JSON)
+
+
+class LogIngestRow(Base):
+    """One log file's ingest: identity (sha256), progress for resume, counts, where it went.
+
+    The same file (by content hash) is never ingested twice; an ingest that was killed resumes
+    after ``committed_line`` and rewrites only the chunk that was in flight.
+    """
+
+    __tablename__ = "log_ingests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(2000))
+    size: Mapped[int] = mapped_column(BigInteger)
+    format: Mapped[str] = mapped_column(String(32))
+    compression: Mapped[str | None] = mapped_column(String(16))
+    project: Mapped[str | None] = mapped_column(KEY)
+    status: Mapped[str] = mapped_column(String(16))  # running, complete
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    committed_line: Mapped[int] = mapped_column(BigInteger, default=0)
+    chunks: Mapped[int] = mapped_column(Integer, default=0)
+    events: Mapped[int] = mapped_column(BigInteger, default=0)
+    rejects: Mapped[int] = mapped_column(BigInteger, default=0)
+    report: Mapped[dict] = mapped_column(JSON)

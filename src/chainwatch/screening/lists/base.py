@@ -14,17 +14,9 @@ from pathlib import Path
 from typing import Protocol
 
 from chainwatch.domain import ListEntry
+from chainwatch.rejects import RAW_LIMIT, Reject, reasons_histogram
 
-
-@dataclass(frozen=True)
-class Reject:
-    file: str
-    line: int | None
-    reason: str
-    raw: str = ""  # the offending text, truncated to 300 characters
-
-    def to_dict(self) -> dict[str, object]:
-        return {"file": self.file, "line": self.line, "reason": self.reason, "raw": self.raw}
+__all__ = ["ListLoader", "LoadReport", "Reject"]
 
 
 @dataclass
@@ -35,18 +27,14 @@ class LoadReport:
     warnings: list[str] = field(default_factory=list)
 
     def reject(self, file: str | Path, line: int | None, reason: str, raw: str = "") -> None:
-        self.rejects.append(Reject(str(file), line, reason, raw[:300]))
+        self.rejects.append(Reject(str(file), line, reason, raw[:RAW_LIMIT]))
 
     def to_dict(self) -> dict[str, object]:
-        reasons: dict[str, int] = {}
-        for r in self.rejects:
-            key = r.reason.split(":")[0]
-            reasons[key] = reasons.get(key, 0) + 1
         return {
             "source": self.source,
             "entries": self.entries,
             "rejects": len(self.rejects),
-            "reject_reasons": reasons,
+            "reject_reasons": reasons_histogram(self.rejects),
             "warnings": self.warnings,
         }
 
