@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,spark]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -28,8 +28,16 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
-bench: $(VENV)/.installed-test
+# The anchor (nomenklatura's logic-v2) lives in its own venv: it needs duckdb<2.
+ANCHOR ?= .venv-anchor
+$(ANCHOR)/bin/python:
+	$(PYTHON) -m venv $(ANCHOR)
+	$(ANCHOR)/bin/pip install --quiet 'nomenklatura==4.17.4' 'followthemoney==4.11.2' 'rigour==2.6.1'
+
+bench: $(VENV)/.installed-test $(ANCHOR)/bin/python
 	$(BIN)/python bench/registry_bench.py
+	$(BIN)/python bench/screening_eval.py
+	$(BIN)/python bench/screening_bench.py --anchor-python $(ANCHOR)/bin/python
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
@@ -45,4 +53,4 @@ docs: $(VENV)/.installed-test
 	$(BIN)/cog -r docs/rules.md docs/cli.md docs/settings.md
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(ANCHOR) $(OUT) .pytest_cache .ruff_cache

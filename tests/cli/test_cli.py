@@ -118,6 +118,7 @@ def test_analyze_and_findings(cli, sample_chain):
     assert json.loads(r.output) == {
         "chain": {"raised": 2, "new": 2, "refreshed": 0},
         "screening": {"raised": 0, "new": 0, "refreshed": 0},  # no lists loaded
+        "access": {"raised": 0, "new": 0, "refreshed": 0},  # no logs ingested
     }
     listed = json.loads(cli("findings", "list", "--rule", "chain-2", "--json").output)
     assert [f["subject"]["key"] for f in listed] == ["middleman", "far-studio"]

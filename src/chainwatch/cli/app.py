@@ -16,7 +16,9 @@ from typer.core import TyperGroup
 from chainwatch import __version__
 from chainwatch.cli import chain as chain_cli
 from chainwatch.cli import findings as findings_cli
+from chainwatch.cli import geo as geo_cli
 from chainwatch.cli import lists as lists_cli
+from chainwatch.cli import logs as logs_cli
 from chainwatch.cli import registry as registry_cli
 from chainwatch.cli import screen as screen_cli
 from chainwatch.cli.options import AsOf, JsonOpt, parse_when
@@ -55,6 +57,8 @@ app.add_typer(registry_cli.projects_app, name="projects")
 app.add_typer(registry_cli.parties_app, name="parties")
 app.add_typer(findings_cli.app, name="findings")
 app.add_typer(lists_cli.app, name="lists")
+app.add_typer(logs_cli.app, name="logs")
+app.add_typer(geo_cli.app, name="geo")
 app.add_typer(screen_cli.app, name="screen")
 
 

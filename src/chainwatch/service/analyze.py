@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from chainwatch.findings.finding import Finding
 from chainwatch.registry.chain import chain2_findings
+from chainwatch.service.access import analyze_access
 from chainwatch.service.screening import analyze_screening
 from chainwatch.settings import Settings
 from chainwatch.storage import findings_store
@@ -34,6 +35,7 @@ def analyze_chains(session: Session, settings: Settings, now: datetime) -> list[
 ANALYZERS: dict[str, Analyzer] = {
     "chain": analyze_chains,
     "screening": analyze_screening,
+    "access": analyze_access,
 }
 
 

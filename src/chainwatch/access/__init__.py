@@ -1,0 +1,1 @@
+"""Access forensics: storage and transfer logs, offline IP intelligence, detections."""

@@ -1,0 +1,307 @@
+"""Access-log use cases: ingest (parse, enrich, store), stats, query, detect.
+
+Ingest is idempotent and resumable: a file is identified by its sha256 in ``log_ingests``;
+a complete file is never ingested twice, and a file whose ingest was killed resumes after the
+last committed chunk (chunk files have deterministic names, so the chunk in flight is
+rewritten, not duplicated). Every chunk commits its Parquet files, its quarantined rejects
+and its ledger row together, in that order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chainwatch.access.batch import enrich_batch
+from chainwatch.access.context import EnrichContext, build_registry_view
+from chainwatch.access.detect import DETECTORS, DetectContext, Thresholds, run_detectors
+from chainwatch.access.event import EVENT_SCHEMA
+from chainwatch.access.formats.base import ParseReport
+from chainwatch.access.formats.detect import detect_format, open_log
+from chainwatch.access.formats.registry import FORMATS, get_format
+from chainwatch.access.geo.lookup import IpIntel
+from chainwatch.errors import InputError
+from chainwatch.findings.finding import Finding
+from chainwatch.screening.lists.snapshot import file_sha256
+from chainwatch.settings import Settings
+from chainwatch.storage import findings_store
+from chainwatch.storage import registry_store as store
+from chainwatch.storage.event_store import EventStore
+from chainwatch.storage.models import LogIngestRow
+
+CHUNK_ROWS = 100_000
+HEAD_CHARS = 64 * 1024
+
+Progress = Callable[[int], None]  # called with the number of events just stored
+
+
+@dataclass
+class IngestResult:
+    path: str
+    status: str  # "ingested", "resumed", "already_ingested"
+    format: str = ""
+    events: int = 0
+    rejects: int = 0
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+    ingest_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+def load_intel(settings: Settings) -> IpIntel | None:
+    """The installed IP intelligence, or None (geo columns stay empty) before `geo install`."""
+    if not (settings.home / "geo" / "current").is_file():
+        return None
+    return IpIntel.load(settings.home)
+
+
+def enrich_context(session: Session, settings: Settings, project: str | None) -> EnrichContext:
+    if project is not None:
+        store.get_project(session, project)  # a clear error for an unknown project
+    view = build_registry_view(
+        store.list_parties(session),
+        store.list_projects(session),
+        store.list_engagements(session),
+        store.list_assets(session),
+    )
+    return EnrichContext(intel=load_intel(settings), registry=view, default_project=project)
+
+
+def _choose_format(path: Path, fmt: str | None) -> Any:
+    if fmt is not None:
+        return get_format(fmt)
+    stream, _ = open_log(path)
+    with stream:
+        head = stream.read(HEAD_CHARS)
+    found = detect_format(head, [get_format(n) for n in FORMATS])
+    if found is None:
+        raise InputError(
+            f"{path}: cannot tell the log format; pass --format ({', '.join(FORMATS)})"
+        )
+    return found
+
+
+def ingest_file(
+    session: Session,
+    settings: Settings,
+    path: Path,
+    *,
+    fmt: str | None = None,
+    project: str | None = None,
+    progress: Progress | None = None,
+    ctx: EnrichContext | None = None,
+) -> IngestResult:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    digest = file_sha256(path)
+    row = session.scalar(select(LogIngestRow).where(LogIngestRow.sha256 == digest))
+    if row is not None and row.status == "complete":
+        return IngestResult(
+            str(path),
+            "already_ingested",
+            row.format,
+            row.events,
+            row.rejects,
+            row.report.get("reject_reasons", {}),
+            row.id,
+        )
+    parser = _choose_format(path, fmt if row is None else row.format)
+    ctx = ctx or enrich_context(session, settings, project)
+    resumed = row is not None
+    if row is None:
+        row = LogIngestRow(
+            sha256=digest,
+            path=str(path),
+            size=path.stat().st_size,
+            format=parser.name,
+            project=project,
+            status="running",
+            started_at=datetime.now(UTC),
+            committed_line=0,
+            chunks=0,
+            events=0,
+            rejects=0,
+            report={},
+        )
+        session.add(row)
+        session.commit()
+    events = EventStore(settings.home)
+    report = ParseReport(file=str(path), format=parser.name)
+    stream, compression = open_log(path)
+    row.compression = compression
+    skip_to = row.committed_line
+    with stream:
+        rows: list[dict[str, Any]] = []
+        seen_rejects = 0
+        last_line = skip_to
+        for event in parser.parse(stream, str(path), report):
+            line = event["source_line"]
+            if line <= skip_to:
+                continue
+            if len(rows) >= CHUNK_ROWS and line > last_line:
+                # flush only between records: one record may yield several events
+                seen_rejects = _flush(
+                    session, events, row, rows, report, seen_rejects, last_line, ctx, progress
+                )
+                rows = []
+            rows.append(event)
+            last_line = max(last_line, line)
+        last_line = max([last_line, *(r.line or 0 for r in report.rejects[seen_rejects:])])
+        _flush(session, events, row, rows, report, seen_rejects, last_line, ctx, progress)
+    row.status = "complete"
+    row.finished_at = datetime.now(UTC)
+    row.report = {**report.to_dict(), "events": row.events, "rejects": row.rejects}
+    row.report["reject_reasons"] = _reasons(events, row.id)
+    session.commit()
+    return IngestResult(
+        str(path),
+        "resumed" if resumed else "ingested",
+        row.format,
+        row.events,
+        row.rejects,
+        row.report["reject_reasons"],
+        row.id,
+    )
+
+
+def _reasons(events: EventStore, ingest_id: int) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in events.read_rejects(ingest_id):
+        key = str(r["reason"]).split(":")[0]
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def _flush(session, events, row, rows, report, seen_rejects, last_line, ctx, progress) -> int:
+    """Store one chunk: enriched Parquet, quarantined rejects, then the ledger commit."""
+    fresh = [
+        r
+        for r in report.rejects[seen_rejects:]
+        if (r.line > row.committed_line if r.line is not None else row.committed_line == 0)
+    ]
+    if not rows and not fresh:
+        return len(report.rejects)
+    if rows:
+        batch = pa.RecordBatch.from_pylist(rows, schema=EVENT_SCHEMA)
+        events.write_chunk(row.id, row.chunks, pa.Table.from_batches([enrich_batch(batch, ctx)]))
+    events.write_rejects(row.id, row.chunks, fresh)
+    row.chunks += 1
+    row.events += len(rows)
+    row.rejects += len(fresh)
+    row.committed_line = max([last_line, *(r.line for r in fresh if r.line is not None)])
+    session.commit()
+    if progress is not None:
+        progress(len(rows))
+    return len(report.rejects)
+
+
+def ingest_paths(
+    session: Session,
+    settings: Settings,
+    paths: Iterable[Path],
+    *,
+    fmt: str | None = None,
+    project: str | None = None,
+    progress: Progress | None = None,
+) -> list[IngestResult]:
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files += sorted(x for x in p.rglob("*") if x.is_file())
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise InputError(f"{p}: no such file or directory")
+    ctx = enrich_context(session, settings, project)
+    return [
+        ingest_file(session, settings, f, fmt=fmt, project=project, progress=progress, ctx=ctx)
+        for f in files
+    ]
+
+
+def log_stats(session: Session, settings: Settings) -> dict[str, Any]:
+    events = EventStore(settings.home)
+    ingests = session.scalars(select(LogIngestRow).order_by(LogIngestRow.id)).all()
+    out: dict[str, Any] = {
+        "files": [
+            {
+                "id": r.id,
+                "path": r.path,
+                "format": r.format,
+                "status": r.status,
+                "events": r.events,
+                "rejects": r.rejects,
+                "project": r.project,
+            }
+            for r in ingests
+        ],
+        "events": sum(r.events for r in ingests),
+        "rejects": sum(r.rejects for r in ingests),
+    }
+    if events.files():
+        con = events.connect()
+        try:
+            first, last = con.sql("SELECT min(ts), max(ts) FROM events").fetchall()[0]
+            out["first"] = first.isoformat() if first else None
+            out["last"] = last.isoformat() if last else None
+            for col in ("source_format", "country", "party", "project", "action"):
+                out[f"by_{col}"] = dict(
+                    con.sql(
+                        f"SELECT coalesce({col}, '(unknown)'), count(*) FROM events "
+                        f"GROUP BY 1 ORDER BY 2 DESC LIMIT 15"
+                    ).fetchall()
+                )
+        finally:
+            con.close()
+    return out
+
+
+def query_events(settings: Settings, sql: str, limit: int | None = 1000) -> pa.Table:
+    return EventStore(settings.home).query(sql, limit)
+
+
+def detect(
+    session: Session,
+    settings: Settings,
+    *,
+    project: str | None = None,
+    now: datetime | None = None,
+    only: list[str] | None = None,
+    thresholds: Thresholds | None = None,
+) -> list[Finding]:
+    """Re-enrich stored events with the current registry and IP data, run the detectors."""
+    for name in only or []:
+        if name not in DETECTORS:
+            raise InputError(f"unknown detector {name!r}; choose from {', '.join(DETECTORS)}")
+    now = now or datetime.now(UTC)
+    ctx = enrich_context(session, settings, None)
+    stored = EventStore(settings.home).read_all()
+    if stored.num_rows == 0:
+        return []
+    raw = stored.select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA)
+    enriched = pa.Table.from_batches(
+        [enrich_batch(b, ctx) for b in raw.to_batches(max_chunksize=CHUNK_ROWS)]
+    )
+    if project is not None:
+        store.get_project(session, project)
+        mask = pa.compute.equal(enriched["project"], project)
+        enriched = enriched.filter(pa.compute.fill_null(mask, False))
+    dctx = DetectContext(thresholds=thresholds or Thresholds(), registry=ctx.registry, now=now)
+    return run_detectors(enriched, dctx, only)
+
+
+def analyze_access(session: Session, settings: Settings, now: datetime) -> list[Finding]:
+    """The access analyzer for ``chainwatch analyze`` and the demo: every detector."""
+    return detect(session, settings, now=now)
+
+
+def record(session: Session, findings: list[Finding], now: datetime) -> dict[str, int]:
+    return {"raised": len(findings), **findings_store.record_findings(session, findings, now)}
