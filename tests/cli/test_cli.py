@@ -154,6 +154,20 @@ def test_demo_raises_chain2_and_writes_the_report(cli, tmp_path):
     assert {key for _, key in scr} == {"nings-cartoon"}
     scr2 = next(f for f in data["findings"] if f["rule_id"] == "SCR-2")
     assert scr2["evidence"]["entry_id"] == "34023"
+    # access logs in two formats: a DPRK-range access, the undeclared party pulling project
+    # files from a hub region, and Hanbit's key jumping from Seoul to Shenyang in 10 minutes
+    rules = {(f["rule_id"], f["subject"]["key"]) for f in data["findings"]}
+    assert ("NET-1", "arn:aws:iam::111122223333:user/hanbit-motion") in rules
+    assert ("CHAIN-1", "yuanfang-digital") in rules
+    assert ("NET-6", "yf_render01") in rules
+    assert ("NET-7", "arn:aws:iam::111122223333:user/hanbit-motion") in rules
+    assert ("NET-8", "arn:aws:iam::111122223333:user/hanbit-motion") in rules
+    sources = {
+        src.split(":")[0].rsplit("/", 1)[-1]
+        for f in data["findings"]
+        for src in f["evidence"].get("sources", [])
+    }
+    assert sources == {"bluehollow-lanternfall.s3.log", "hanbit-delivery.access.log"}
     html = (out / "report.html").read_text("utf-8")
     for text in (
         "Hanbit Motion Co., Ltd.",

@@ -13,8 +13,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from chainwatch.access.geo.install import install_geo
+from chainwatch.demo.access_logs import write_demo_logs
 from chainwatch.errors import InputError
 from chainwatch.report.html import write_report
+from chainwatch.service.access import ingest_paths
 from chainwatch.service.analyze import run_analyzers
 from chainwatch.service.chains import import_chain_file
 from chainwatch.service.lists import import_list
@@ -46,9 +49,13 @@ def demo_chain_path() -> Path:
     return Path(str(resources.files("chainwatch.demo") / "lanternfall.yaml"))
 
 
+def demo_package_dir(*parts: str) -> Path:
+    return Path(str(resources.files("chainwatch.demo").joinpath("/".join(parts))))
+
+
 def demo_lists_dir() -> Path:
     """Real OFAC SDN rows (DPRK programs only) shipped with the package; see its README."""
-    return Path(str(resources.files("chainwatch.demo") / "lists" / "ofac_sdn"))
+    return demo_package_dir("lists", "ofac_sdn")
 
 
 def _fresh_home(home: Path) -> None:
@@ -73,6 +80,14 @@ def run_demo(out: Path, now: datetime) -> DemoResult:
         import_chain_file(session, demo_chain_path())
         lists = demo_lists_dir()
         import_list(session, settings, sorted(lists.glob("*.CSV")), "ofac_sdn", now=now)
+        geo = demo_package_dir("geo")
+        install_geo(
+            home,
+            city_csv=[geo / "dbip-city-demo.csv"],
+            asn_csv=[geo / "asn-demo.csv"],
+            vpn=[geo / "vpn-demo.txt"],
+        )
+        ingest_paths(session, settings, write_demo_logs(out / "logs"))
         analyzers = run_analyzers(session, settings, now)
         data = build_report_data(
             session, now, title="chainwatch demo: Lanternfall, Season 1", home=str(home)
