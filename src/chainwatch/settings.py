@@ -46,6 +46,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "(same shape as screening/lists/sources.yaml).",
     ),
     SettingSpec(
+        "detection_config",
+        "CHAINWATCH_DETECTION_CONFIG",
+        "(none: the documented defaults)",
+        "YAML file of access-detection thresholds (names as in `access.detect.Thresholds`, "
+        "e.g. `travel_speed_kmh: 900`, `bulk_objects_min: 25`); unknown names are an error.",
+    ),
+    SettingSpec(
         "echo_sql",
         "CHAINWATCH_ECHO_SQL",
         "0",
@@ -60,6 +67,7 @@ class Settings:
     database_url: str
     echo_sql: bool = False
     list_sources: Path | None = None
+    detection_config: Path | None = None
 
 
 def _default_home() -> Path:
@@ -96,7 +104,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     sources = Path(sources_raw).expanduser() if sources_raw else None
     if sources is not None and not sources.is_file():
         raise ConfigError(f"CHAINWATCH_LIST_SOURCES={sources_raw!r}: no such file")
+    det_raw = env.get("CHAINWATCH_DETECTION_CONFIG", "").strip()
+    detection = Path(det_raw).expanduser() if det_raw else None
+    if detection is not None and not detection.is_file():
+        raise ConfigError(f"CHAINWATCH_DETECTION_CONFIG={det_raw!r}: no such file")
     return Settings(
+        detection_config=detection,
         home=home,
         database_url=url,
         echo_sql=echo_raw in {"1", "true", "yes"},

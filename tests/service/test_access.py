@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chainwatch.errors import InputError
+from chainwatch.errors import ConfigError, InputError
 from chainwatch.service import access
 from chainwatch.settings import Settings
 from chainwatch.storage.event_store import EventStore
@@ -89,3 +89,19 @@ def test_errors_are_clear(settings, tmp_path):
             access.detect(s, settings, only=["NET-99"])
     with pytest.raises(InputError, match="query failed"):
         access.query_events(settings, "SELECT nope FROM events")
+
+
+def test_thresholds_come_from_the_detection_config(settings, tmp_path):
+    from dataclasses import replace
+
+    cfg = tmp_path / "thresholds.yaml"
+    cfg.write_text("travel_speed_kmh: 500\nbulk_objects_min: 10\n")
+    got = access.load_thresholds(replace(settings, detection_config=cfg))
+    assert (got.travel_speed_kmh, got.bulk_objects_min) == (500, 10)
+    assert access.load_thresholds(settings) == access.Thresholds()
+    cfg.write_text("travel_speed: 500\n")
+    with pytest.raises(ConfigError, match="unknown threshold"):
+        access.load_thresholds(replace(settings, detection_config=cfg))
+    cfg.write_text("bulk_objects_min: lots\n")
+    with pytest.raises(ConfigError, match="must be a number"):
+        access.load_thresholds(replace(settings, detection_config=cfg))

@@ -10,12 +10,13 @@ and its ledger row together, in that order.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,7 @@ from chainwatch.access.formats.base import ParseReport
 from chainwatch.access.formats.detect import detect_format, open_log
 from chainwatch.access.formats.registry import FORMATS, get_format
 from chainwatch.access.geo.lookup import IpIntel
-from chainwatch.errors import InputError
+from chainwatch.errors import ConfigError, InputError
 from chainwatch.findings.finding import Finding
 from chainwatch.screening.lists.snapshot import file_sha256
 from chainwatch.settings import Settings
@@ -268,6 +269,26 @@ def query_events(settings: Settings, sql: str, limit: int | None = 1000) -> pa.T
     return EventStore(settings.home).query(sql, limit)
 
 
+def load_thresholds(settings: Settings) -> Thresholds:
+    """Defaults, overridden by the YAML file named in CHAINWATCH_DETECTION_CONFIG."""
+    if settings.detection_config is None:
+        return Thresholds()
+    try:
+        raw = yaml.safe_load(settings.detection_config.read_text("utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"CHAINWATCH_DETECTION_CONFIG: {exc}") from None
+    known = {f.name: f.type for f in fields(Thresholds)}
+    if not isinstance(raw, dict) or set(raw) - set(known):
+        bad = sorted(set(raw) - set(known)) if isinstance(raw, dict) else raw
+        raise ConfigError(
+            f"{settings.detection_config}: unknown threshold(s) {bad}; known: {', '.join(known)}"
+        )
+    for name, value in raw.items():
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"{settings.detection_config}: {name} must be a number >= 0")
+    return replace(Thresholds(), **raw)
+
+
 def detect(
     session: Session,
     settings: Settings,
@@ -294,7 +315,9 @@ def detect(
         store.get_project(session, project)
         mask = pa.compute.equal(enriched["project"], project)
         enriched = enriched.filter(pa.compute.fill_null(mask, False))
-    dctx = DetectContext(thresholds=thresholds or Thresholds(), registry=ctx.registry, now=now)
+    dctx = DetectContext(
+        thresholds=thresholds or load_thresholds(settings), registry=ctx.registry, now=now
+    )
     return run_detectors(enriched, dctx, only)
 
 
