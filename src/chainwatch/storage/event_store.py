@@ -103,10 +103,11 @@ class EventStore:
         try:
             if not self.files():
                 return pa.table({})
-            where = "WHERE project = ?" if project else ""
-            params = [project] if project else []
-            return con.execute(
-                f"SELECT * EXCLUDE (day) FROM events {where} ORDER BY ts, record_id", params
-            ).to_arrow_table()
+            rel = con.sql("SELECT * EXCLUDE (day) FROM events")
+            if project:
+                rel = rel.filter(
+                    duckdb.ColumnExpression("project") == duckdb.ConstantExpression(project)
+                )
+            return rel.order("ts, record_id").to_arrow_table()
         finally:
             con.close()
