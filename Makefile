@@ -35,9 +35,11 @@ $(ANCHOR)/bin/python:
 	$(ANCHOR)/bin/pip install --quiet 'nomenklatura==4.17.4' 'followthemoney==4.11.2' 'rigour==2.6.1'
 
 bench: $(VENV)/.installed-test $(ANCHOR)/bin/python
+	command -v goaccess >/dev/null || (apt-get update -qq && apt-get install -y -qq goaccess)
 	$(BIN)/python bench/registry_bench.py
 	$(BIN)/python bench/screening_eval.py
 	$(BIN)/python bench/screening_bench.py --anchor-python $(ANCHOR)/bin/python
+	$(BIN)/python bench/access_bench.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench

@@ -1,6 +1,7 @@
 """Access-log benchmark: nginx ingest throughput next to GoAccess, IP lookups next to maxminddb.
 
     python bench/access_bench.py [--lines N] [--quick] [--mmdb PATH] [--geo-home PATH]
+                                 [--goaccess-geoip PATH]
 
 1. Writes a seeded nginx ``combined`` log of N lines (default 5,000,000; ``--quick`` 200,000)
    to a temporary directory, streaming (memory stays flat), and deletes it at the end.
@@ -10,7 +11,8 @@
    sizes, user agents, times over seven days; a few TLS-garbage and truncated lines.
 2. Anchor: GoAccess (Debian package ``goaccess``; skipped with a message when absent; this
    script installs nothing), ``--log-format=COMBINED`` to a JSON report, also parse only
-   (``--process-and-exit``) and with ``--geoip-database`` when an MMDB is given.
+   (``--process-and-exit``), and with ``--geoip-database`` when ``--goaccess-geoip`` names a
+   GeoIP2-schema City MMDB (GoAccess cannot read the slim, v4/v6-split DB-IP files).
 3. chainwatch on the same file: (a) parse only, (b) parse + ``enrich_batch`` in 100k-row
    batches with the installed ``IpIntel`` and a small registry, (c) the service path
    ``ingest_file`` (parse + enrich + Parquet + ledger) into a fresh SQLite home.
@@ -1055,7 +1057,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"writing {lines:,} lines to {log} ...", flush=True)
         report["log"] = generate_log(log, lines, args.seed, args.distinct_ips)
 
-        if args.goaccess is None:
+        if not args.goaccess:
             msg = (
                 "GoAccess not installed: the anchor is skipped (Debian/Ubuntu: "
                 "`apt-get install goaccess`)"
