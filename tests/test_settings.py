@@ -37,3 +37,10 @@ def test_bad_values_are_config_errors(env, words):
 
 def test_home_expands_user():
     assert load_settings({"CHAINWATCH_HOME": "~/cw"}).home == Path("~/cw").expanduser()
+
+
+def test_screening_threshold_setting():
+    assert load_settings({}).screening_threshold == 0.80
+    assert load_settings({"CHAINWATCH_SCREENING_THRESHOLD": "0.9"}).screening_threshold == 0.9
+    with pytest.raises(ConfigError, match=r"in \[0, 1\]"):
+        load_settings({"CHAINWATCH_SCREENING_THRESHOLD": "high"})

@@ -46,6 +46,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "(same shape as screening/lists/sources.yaml).",
     ),
     SettingSpec(
+        "screening_threshold",
+        "CHAINWATCH_SCREENING_THRESHOLD",
+        "0.80",
+        "Match decision threshold in [0, 1] for the registry sweep (`screen parties`, "
+        "`analyze`) and re-screening; tune it with `chainwatch screen pairs`.",
+    ),
+    SettingSpec(
         "detection_config",
         "CHAINWATCH_DETECTION_CONFIG",
         "(none: the documented defaults)",
@@ -68,6 +75,7 @@ class Settings:
     echo_sql: bool = False
     list_sources: Path | None = None
     detection_config: Path | None = None
+    screening_threshold: float = 0.80
 
 
 def _default_home() -> Path:
@@ -108,7 +116,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     detection = Path(det_raw).expanduser() if det_raw else None
     if detection is not None and not detection.is_file():
         raise ConfigError(f"CHAINWATCH_DETECTION_CONFIG={det_raw!r}: no such file")
+    thr_raw = env.get("CHAINWATCH_SCREENING_THRESHOLD", "").strip()
+    try:
+        threshold = float(thr_raw) if thr_raw else 0.80
+    except ValueError:
+        threshold = -1.0
+    if not 0.0 <= threshold <= 1.0:
+        raise ConfigError(
+            f"CHAINWATCH_SCREENING_THRESHOLD={thr_raw!r}: expected a number in [0, 1]"
+        )
     return Settings(
+        screening_threshold=threshold,
         detection_config=detection,
         home=home,
         database_url=url,

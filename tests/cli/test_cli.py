@@ -122,7 +122,8 @@ def test_analyze_and_findings(cli, sample_chain):
     }
     listed = json.loads(cli("findings", "list", "--rule", "chain-2", "--json").output)
     assert [f["subject"]["key"] for f in listed] == ["middleman", "far-studio"]
-    assert cli("findings", "list", "--project", "other", "--json").output.strip() == "[]"
+    unknown = cli("findings", "list", "--project", "other", "--json")
+    assert unknown.exit_code == 2 and "no project 'other'" in unknown.stderr
     fid = str(listed[0]["id"])
     shown = cli("findings", "show", fid)
     assert "CHAIN-2" in shown.output and "ts1-middleman" in shown.output

@@ -125,3 +125,21 @@ def test_findings_are_stable_across_runs():
     a = chain2_findings(PROJECT, CHAIN.engagements, PARTIES, ON)
     b = chain2_findings(PROJECT, CHAIN.engagements, PARTIES, date(2026, 7, 1))
     assert [f.fingerprint for f in a] == [f.fingerprint for f in b]
+
+
+def test_engagements_not_active_on_the_date_raise_nothing():
+    before = {
+        f.dedupe for f in chain2_findings(PROJECT, CHAIN.engagements, PARTIES, date(2020, 1, 1))
+    }
+    assert before == {"ts1-middleman", "ts1-far"}  # undeclared, open-ended: always active
+    ended = Engagement(
+        "e1",
+        "show-s1",
+        "middleman",
+        "holding",
+        EngagementStatus.UNDECLARED,
+        start=date(2026, 1, 1),
+        end=date(2026, 2, 1),
+    )
+    later = {f.dedupe for f in chain2_findings(PROJECT, (*CHAIN.engagements, ended), PARTIES, ON)}
+    assert "e1" not in later

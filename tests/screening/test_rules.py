@@ -87,3 +87,11 @@ def test_findings_are_stable(index):
     a = screening_findings([vendor], [], index, DEFAULT_THRESHOLD)
     b = screening_findings([vendor], [], index, DEFAULT_THRESHOLD)
     assert [f.fingerprint for f in a] == [f.fingerprint for f in b] and a
+
+
+def test_dprk_government_parties_count_for_the_fifty_percent_rule(index):
+    kp = company("kp", "Taedonggang Trading", country="kp")
+    b, c = company("b", "Riverside Ink Co."), company("c", "Lakeside Colour Co.")
+    links = [Ownership("kp", "b", 60), Ownership("kp", "c", 25), Ownership("b", "c", 30)]
+    found = screening_findings([kp, b, c], links, index, DEFAULT_THRESHOLD)
+    assert "SCR-3" in by_rule(found, "b") and "SCR-3" in by_rule(found, "c")

@@ -220,5 +220,35 @@ def test_update_reports_http_errors(settings, list_server, tmp_path):
     sources = tmp_path / "sources.yaml"
     sources.write_text(f"gone:\n  loader: un\n  files: [{{name: c.xml, url: '{base}/c.xml'}}]\n")
     s2 = Settings(settings.home, settings.database_url, list_sources=sources)
-    with open_session(s2) as s, pytest.raises(InputError, match="HTTP 404"):
-        update_lists(s, s2, ["gone"])
+    with open_session(s2) as s:
+        [failed] = update_lists(s, s2, ["gone"])  # reported per source; others go on
+    assert failed.status == "failed" and "HTTP 404" in failed.error
+
+
+@pytest.mark.parametrize(
+    ("content", "kind", "words"),
+    [
+        ("<html><body>503 Service Unavailable</body></html>", "un", "no entries read"),
+        ("", "un", "not imported"),
+        ("<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL><DATAID>1", "un", "xml_error"),
+    ],
+)
+def test_a_broken_download_never_replaces_the_current_version(
+    settings, tmp_path, content, kind, words
+):
+    good = Path(__file__).parents[1] / "fixtures" / "lists" / "un" / "un_sample.xml"
+    with open_session(settings) as s:
+        first = import_list(s, settings, [good], "un", now=T1)
+    bad = tmp_path / "consolidated.xml"
+    bad.write_text(content, "utf-8")
+    with open_session(settings) as s, pytest.raises(InputError, match=words):
+        import_list(s, settings, [bad], kind, now=T2)
+    with open_session(settings) as s:
+        [status] = list_status(s, T2)
+    assert status["snapshot"] == first.snapshot and status["entries"] == first.entries
+    assert sorted(p.name for p in (settings.home / "lists" / "un").iterdir()) == [first.snapshot]
+
+
+def test_list_names_cannot_escape_the_data_dir(settings, ofac_dir):
+    with open_session(settings) as s, pytest.raises(InputError, match="list name"):
+        import_list(s, settings, files(ofac_dir), "ofac_sdn", source="../../escaped")

@@ -22,7 +22,7 @@ from chainwatch.cli import logs as logs_cli
 from chainwatch.cli import registry as registry_cli
 from chainwatch.cli import screen as screen_cli
 from chainwatch.cli.options import AsOf, JsonOpt, parse_when
-from chainwatch.cli.output import console, emit_json, fail, severity_text
+from chainwatch.cli.output import console, emit_json, esc, fail, severity_text
 from chainwatch.errors import ChainFileError, ChainwatchError, InputError
 from chainwatch.findings.catalogue import RULES
 from chainwatch.service.analyze import ANALYZERS, run_analyzers
@@ -150,7 +150,9 @@ def demo(
         return
     table = Table("sev", "rule", "subject", "summary", title="Findings")
     for f in result.findings:
-        table.add_row(severity_text(f["severity"]), f["rule_id"], f["subject"]["key"], f["summary"])
+        table.add_row(
+            severity_text(f["severity"]), f["rule_id"], esc(f["subject"]["key"]), esc(f["summary"])
+        )
     console.print(table)
     console.print(f"data:   {result.home}\nreport: {result.report}")
     console.print(f"explore: CHAINWATCH_HOME={result.home} chainwatch chain show lanternfall-s1")

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.text import Text
 from rich.tree import Tree
 
 from chainwatch.cli.options import AsOf, JsonOpt, parse_when
-from chainwatch.cli.output import STATUS_STYLE, console, emit_json
+from chainwatch.cli.output import (
+    STATUS_STYLE,
+    atomic_output,
+    check_out_file,
+    console,
+    emit_json,
+    esc,
+)
 from chainwatch.errors import InputError
 from chainwatch.registry.chainfile import chain_to_yaml
 from chainwatch.registry.ftm import chain_to_entities, write_ftm_jsonl
@@ -43,7 +50,7 @@ def import_(
             for section, c in r.counts.items()
             if any(c.values())
         ]
-        console.print(f"[bold]{r.path}[/]: " + ("; ".join(parts) or "nothing to import"))
+        console.print(f"[bold]{esc(r.path)}[/]: " + ("; ".join(parts) or "nothing to import"))
 
 
 def _label(node: dict[str, Any]) -> Text:
@@ -119,19 +126,25 @@ def export(
     """Export the registry (or one project) as a chain file or as FollowTheMoney entities."""
     if fmt not in {"yaml", "ftm"}:
         raise InputError(f"unknown format {fmt!r}: use yaml or ftm")
+    if out is not None:
+        check_out_file(out)
     with open_session(load_settings()) as session:
         chain = export_chain(session, project)
-    stream = open(out, "w", encoding="utf-8") if out else sys.stdout  # noqa: SIM115
-    try:
-        if fmt == "yaml":
-            stream.write(chain_to_yaml(chain))
-        else:
-            n = write_ftm_jsonl(chain_to_entities(chain), stream)
-            if out:
-                console.print(f"{n} FollowTheMoney entities written to {out}")
-    finally:
-        if out:
-            stream.close()
+    if out is None:
+        _write_export(chain, fmt, sys.stdout)
+        return
+    with atomic_output(out) as stream:
+        n = _write_export(chain, fmt, stream)
+    if fmt == "ftm":
+        console.print(f"{n} FollowTheMoney entities written to {esc(out)}")
+
+
+def _write_export(chain: Any, fmt: str, stream: TextIO) -> int:
+    """Write the export; returns how many FtM entities were written (0 for YAML)."""
+    if fmt == "yaml":
+        stream.write(chain_to_yaml(chain))
+        return 0
+    return write_ftm_jsonl(chain_to_entities(chain), stream)
 
 
 @app.command()
@@ -149,8 +162,8 @@ def check(
         emit_json(decision.to_dict())
     else:
         verdict = "[green]authorized[/]" if decision else "[bold red]NOT authorized[/]"
-        console.print(f"{who}: {verdict} on {project}: {decision.reason}")
+        console.print(f"{esc(who)}: {verdict} on {esc(project)}: {esc(decision.reason)}")
         if decision.path:
-            console.print("  via " + " -> ".join(decision.path))
+            console.print("  via " + esc(" -> ".join(decision.path)))
     if not decision:
         raise typer.Exit(1)

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from chainwatch.cli.options import JsonOpt
-from chainwatch.cli.output import console, emit_json, severity_text
+from chainwatch.cli.output import console, emit_json, esc, plain, severity_text
 from chainwatch.findings.catalogue import get_rule
 from chainwatch.service import findings as service
 from chainwatch.settings import load_settings
@@ -56,9 +56,9 @@ def list_(
             severity_text(f.severity),
             f"{f.confidence:.0%}",
             f.rule_id,
-            f.project or "",
-            f"{f.subject_type.value}:{f.subject_key}",
-            f.summary,
+            plain(f.project),
+            plain(f"{f.subject_type.value}:{f.subject_key}"),
+            plain(f.summary),
             s.status.value,
         )
     console.print(table)
@@ -76,10 +76,10 @@ def show(
         return
     f = s.finding
     rule = get_rule(f.rule_id)
-    console.print(severity_text(f.severity), f"[bold]{f.rule_id}[/] {rule.title}")
-    console.print(f"{f.summary}\n")
-    console.print(f"subject     {f.subject_type.value}:{f.subject_key}")
-    console.print(f"project     {f.project or '-'}")
+    console.print(severity_text(f.severity), f"[bold]{esc(f.rule_id)}[/] {esc(rule.title)}")
+    console.print(f"{f.summary}\n", markup=False)
+    console.print(f"subject     {f.subject_type.value}:{f.subject_key}", markup=False)
+    console.print(f"project     {f.project or '-'}", markup=False)
     console.print(f"confidence  {f.confidence:.0%}   status {s.status.value}")
     console.print(f"seen        {s.first_seen:%Y-%m-%d %H:%M} .. {s.last_seen:%Y-%m-%d %H:%M} UTC")
     console.print("evidence")

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from chainwatch.cli.options import JsonOpt
-from chainwatch.cli.output import console, emit_json
+from chainwatch.cli.output import console, emit_json, esc, plain
 from chainwatch.screening.lists.registry import LOADERS
 from chainwatch.service import lists as service
 from chainwatch.service.screening import rescreen_after_update
@@ -23,22 +23,23 @@ def _print_results(results: list[service.ListImportResult], rescreen: dict | Non
     for r in results:
         if r.status != "imported":
             console.print(
-                f"[bold]{r.source}[/]: {r.status.replace('_', ' ')} "
-                f"({r.entries} entries, snapshot {r.snapshot})"
+                f"[bold]{esc(r.source)}[/]: {esc(r.status.replace('_', ' '))} "
+                f"({r.entries} entries, snapshot {esc(r.snapshot)})"
             )
             continue
         reasons = r.report.get("reject_reasons", {})
         rej = (
-            f", {r.rejects} rejected ({', '.join(f'{k}: {v}' for k, v in reasons.items())})"
+            f", {r.rejects} rejected ({esc(', '.join(f'{k}: {v}' for k, v in reasons.items()))})"
             if r.rejects
             else ""
         )
         console.print(
-            f"[bold]{r.source}[/]: imported {r.entries} entries{rej} -> snapshot {r.snapshot}"
+            f"[bold]{esc(r.source)}[/]: imported {r.entries} entries{rej} "
+            f"-> snapshot {esc(r.snapshot)}"
         )
         if r.previous:
             console.print(
-                f"  since {r.previous}: {len(r.added)} added, {len(r.removed)} "
+                f"  since {esc(r.previous)}: {len(r.added)} added, {len(r.removed)} "
                 f"removed, {len(r.changed)} changed"
             )
     if rescreen:
@@ -113,8 +114,8 @@ def status(json_out: JsonOpt = False) -> None:
     for r in rows:
         d = r["last_diff"]
         table.add_row(
-            r["source"],
-            r["snapshot"],
+            plain(r["source"]),
+            plain(r["snapshot"]),
             r["imported_at"][:19],
             str(r["age_days"]),
             str(r["entries"]),
@@ -146,5 +147,5 @@ def sources(json_out: JsonOpt = False) -> None:
         return
     table = Table("id", "enabled", "title", "licence", title="List sources")
     for s in specs.values():
-        table.add_row(s.id, "yes" if s.enabled else "no", s.title, s.licence)
+        table.add_row(plain(s.id), "yes" if s.enabled else "no", plain(s.title), plain(s.licence))
     console.print(table)

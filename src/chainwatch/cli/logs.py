@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from chainwatch.cli.options import AsOf, JsonOpt, parse_when
-from chainwatch.cli.output import console, emit_json, severity_text
+from chainwatch.cli.output import console, emit_json, esc, plain, severity_text
 from chainwatch.service import access as service
 from chainwatch.settings import load_settings
 from chainwatch.storage.session import open_session
@@ -58,7 +58,12 @@ def ingest(
     for r in results:
         reasons = ", ".join(f"{k}: {v}" for k, v in r.reject_reasons.items())
         table.add_row(
-            r.path, r.format, r.status.replace("_", " "), str(r.events), str(r.rejects), reasons
+            plain(r.path),
+            plain(r.format),
+            r.status.replace("_", " "),
+            str(r.events),
+            str(r.rejects),
+            plain(reasons),
         )
     console.print(table)
 
@@ -74,14 +79,14 @@ def stats(json_out: JsonOpt = False) -> None:
         return
     console.print(
         f"{data['events']} events from {len(data['files'])} file(s), "
-        f"{data['rejects']} rejected; {data.get('first') or '-'} .. "
-        f"{data.get('last') or '-'}"
+        f"{data['rejects']} rejected; {esc(data.get('first') or '-')} .. "
+        f"{esc(data.get('last') or '-')}"
     )
     for key in ("by_source_format", "by_country", "by_party", "by_project", "by_action"):
         if data.get(key):
             table = Table(key.removeprefix("by_"), "events")
             for name, n in data[key].items():
-                table.add_row(str(name), str(n))
+                table.add_row(plain(name), str(n))
             console.print(table)
 
 
@@ -97,9 +102,9 @@ def query(
     if json_out:
         emit_json(rows)
         return
-    out = Table(*table.column_names, title=f"{len(rows)} row(s)")
+    out = Table(*(esc(c) for c in table.column_names), title=f"{len(rows)} row(s)")
     for row in rows:
-        out.add_row(*("" if v is None else str(v) for v in row.values()))
+        out.add_row(*(plain(v) for v in row.values()))
     console.print(out)
 
 
@@ -129,8 +134,8 @@ def detect(
         table.add_row(
             severity_text(f.severity),
             f.rule_id,
-            f"{f.subject_type.value}:{f.subject_key}",
-            f.summary,
+            plain(f"{f.subject_type.value}:{f.subject_key}"),
+            plain(f.summary),
         )
     console.print(table)
     console.print(

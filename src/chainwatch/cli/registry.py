@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from chainwatch.cli.options import JsonOpt
-from chainwatch.cli.output import console, emit_json
+from chainwatch.cli.output import console, emit_json, esc, plain
 from chainwatch.registry.chainfile import chain_to_document
 from chainwatch.service.chains import export_chain, list_parties, list_projects, party_detail
 from chainwatch.settings import load_settings
@@ -29,10 +29,10 @@ def projects_list(json_out: JsonOpt = False) -> None:
     table = Table("id", "title", "client", "aliases", "engagements", "tiers", title="Projects")
     for r in rows:
         table.add_row(
-            r["key"],
-            r["title"],
-            r["client"],
-            ", ".join(r["aliases"]),
+            plain(r["key"]),
+            plain(r["title"]),
+            plain(r["client"]),
+            plain(", ".join(r["aliases"])),
             str(r["engagements"]),
             str(r["max_tier"]),
         )
@@ -50,19 +50,19 @@ def projects_show(
         emit_json(doc)
         return
     p = doc["projects"][0]
-    console.print(f"[bold]{p['title']}[/] ({p['id']}), client {p['client']}")
+    console.print(f"[bold]{esc(p['title'])}[/] ({esc(p['id'])}), client {esc(p['client'])}")
     if p.get("aliases"):
-        console.print(f"a.k.a. {', '.join(p['aliases'])}")
+        console.print(f"a.k.a. {esc(', '.join(p['aliases']))}")
     table = Table("engagement", "contractor", "subcontractor", "status", "scope", "from", "to")
     for e in doc.get("engagements", []):
         table.add_row(
-            e["id"],
-            e["contractor"],
-            e["subcontractor"],
-            e["status"],
-            e.get("scope", ""),
-            e.get("start", ""),
-            e.get("end", ""),
+            plain(e["id"]),
+            plain(e["contractor"]),
+            plain(e["subcontractor"]),
+            plain(e["status"]),
+            plain(e.get("scope", "")),
+            plain(e.get("start", "")),
+            plain(e.get("end", "")),
         )
     console.print(table)
     console.print(
@@ -83,7 +83,11 @@ def parties_list(json_out: JsonOpt = False) -> None:
     table = Table("id", "name", "kind", "country", "projects", title="Parties")
     for r in rows:
         table.add_row(
-            r["key"], r["name"], r["kind"], (r["country"] or "").upper(), ", ".join(r["projects"])
+            plain(r["key"]),
+            plain(r["name"]),
+            plain(r["kind"]),
+            plain((r["country"] or "").upper()),
+            plain(", ".join(r["projects"])),
         )
     console.print(table)
 
@@ -99,28 +103,39 @@ def parties_show(
         emit_json(d)
         return
     console.print(
-        f"[bold]{d['name']}[/] ({d['key']}, {d['kind']}, {(d['country'] or '?').upper()})"
+        f"[bold]{esc(d['name'])}[/] ({esc(d['key'])}, {esc(d['kind'])}, "
+        f"{esc((d['country'] or '?').upper())})"
     )
     for n in d["names"]:
-        console.print(f"  name      {n['value']}  [dim]{n['kind']} {n.get('script') or ''}[/]")
+        console.print(
+            f"  name      {esc(n['value'])}  [dim]{esc(n['kind'])} {esc(n.get('script'))}[/]"
+        )
     for i in d["identifiers"]:
-        console.print(f"  id        {i['type']}: {i['value']} {(i.get('country') or '').upper()}")
+        console.print(
+            f"  id        {esc(i['type'])}: {esc(i['value'])} "
+            f"{esc((i.get('country') or '').upper())}"
+        )
     for loc in d["locations"]:
         where = ", ".join(
             x for x in (loc.get("city"), loc.get("region"), loc["country"].upper()) if x
         )
-        console.print(f"  location  {where}")
+        console.print(f"  location  {esc(where)}")
     for net in d["networks"]:
-        console.print(f"  network   {net}")
+        console.print(f"  network   {esc(net)}")
     for asn in d["asns"]:
-        console.print(f"  asn       AS{asn}")
+        console.print(f"  asn       AS{esc(asn)}")
     if d["timezone"]:
-        console.print(f"  timezone  {d['timezone']}")
+        console.print(f"  timezone  {esc(d['timezone'])}")
     for a in d["accounts"]:
-        console.print(f"  account   {a['kind']}: {a['value']} [dim]{a.get('system') or ''}[/]")
+        console.print(
+            f"  account   {esc(a['kind'])}: {esc(a['value'])} [dim]{esc(a.get('system'))}[/]"
+        )
     for e in d["engagements"]:
-        console.print(f"  engaged   {e['role']} on {e['project']}: {e['other']} ({e['status']})")
+        console.print(
+            f"  engaged   {esc(e['role'])} on {esc(e['project'])}: {esc(e['other'])} "
+            f"({esc(e['status'])})"
+        )
     for o in d["ownership"]:
-        console.print(f"  owned     {o['direction']} {o['other']} {o['share']}%")
+        console.print(f"  owned     {esc(o['direction'])} {esc(o['other'])} {esc(o['share'])}%")
     if d["notes"]:
-        console.print(f"  notes     {d['notes']}")
+        console.print(f"  notes     {esc(d['notes'])}")

@@ -8,7 +8,8 @@ name pairs for threshold tuning.
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +18,15 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from chainwatch.cli.options import JsonOpt
-from chainwatch.cli.output import console, emit_json, severity_text
+from chainwatch.cli.output import (
+    atomic_output,
+    check_out_file,
+    console,
+    emit_json,
+    esc,
+    plain,
+    severity_text,
+)
 from chainwatch.errors import InputError
 from chainwatch.screening.compare import compare
 from chainwatch.screening.rules import severity_for
@@ -44,6 +53,22 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+_DOB = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
+
+
+def _check_dob(value: str) -> None:
+    m = _DOB.fullmatch(value.strip())
+    if m:
+        year, month, day = (int(g) if g else 1 for g in m.groups())
+        try:
+            date(year, month, day)
+            return
+        except ValueError:
+            pass
+    raise InputError(f"--dob {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
+
+
 Threshold = Annotated[
     float, typer.Option(help="Match decision threshold in [0, 1].", min=0.0, max=1.0)
 ]
@@ -65,6 +90,13 @@ def name_(
     """Screen one name against every loaded list, best match first, with the reasons."""
     if kind.casefold() not in {"person", "company", "any", "organization", "vessel"}:
         raise InputError(f"unknown kind {kind!r}; use Person, Company or Any")
+    if not name.strip():
+        raise InputError("empty name: give the name to screen")
+    for c in country or []:
+        if not _COUNTRY.fullmatch(c.strip()):
+            raise InputError(f"--country {c!r}: use a two-letter ISO code, e.g. KP")
+    for d in dob or []:
+        _check_dob(d)
     with open_session(load_settings()) as session:
         matches = screen_name(
             session,
@@ -81,18 +113,18 @@ def name_(
             {"query": name, "threshold": threshold, "matches": [m.to_dict() for m in matches]}
         )
         return
-    table = Table("score", "match", "list", "entry", "listed name", "why", title=f"{name!r}")
+    table = Table("score", "match", "list", "entry", "listed name", "why", title=esc(repr(name)))
     for m in matches:
         why = "; ".join(r.text for r in m.result.explanation)
         table.add_row(
             f"{m.score:.2f}",
             "[bold red]yes[/]" if m.result.decision else "no",
-            m.entry.source,
-            m.entry.entry_id,
-            m.entry.name,
-            why,
+            plain(m.entry.source),
+            plain(m.entry.entry_id),
+            plain(m.entry.name),
+            plain(why),
         )
-    console.print(table if matches else f"no candidates for {name!r}")
+    console.print(table if matches else f"no candidates for {esc(repr(name))}")
 
 
 @app.command()
@@ -109,7 +141,13 @@ def parties(json_out: JsonOpt = False) -> None:
     table = Table("#", "sev", "rule", "party", "summary", title="Screening findings")
     for s in found:
         f = s.finding
-        table.add_row(str(s.id), severity_text(f.severity), f.rule_id, f.subject_key, f.summary)
+        table.add_row(
+            str(s.id),
+            severity_text(f.severity),
+            f.rule_id,
+            plain(f.subject_key),
+            plain(f.summary),
+        )
     console.print(table)
     console.print(
         f"{counts['raised']} finding(s): {counts['new']} new, {counts['refreshed']} seen before"
@@ -124,44 +162,59 @@ def pairs(
     json_out: JsonOpt = False,
 ) -> None:
     """Score name pairs (for tuning the threshold); bad rows are counted and reported."""
-    if not file.is_file():
+    if not file.exists():
         raise InputError(f"{file}: no such file")
+    if not file.is_file():
+        raise InputError(f"{file}: not a file")
+    check_out_file(out, inputs=[file])
     rows, bad = 0, []
-    with (
-        file.open(newline="", encoding="utf-8-sig") as src,
-        out.open("w", newline="", encoding="utf-8") as dst,
-    ):
-        reader = csv.DictReader(src)
-        missing = {"name1", "name2"} - set(reader.fieldnames or [])
-        if missing:
-            raise InputError(
-                f"{file}: missing column(s) {', '.join(sorted(missing))} "
-                f"(header: {', '.join(reader.fieldnames or [])})"
-            )
-        fields = [*(reader.fieldnames or []), "score", "match", "severity", "explanation"]
-        writer = csv.DictWriter(dst, fieldnames=fields)
-        writer.writeheader()
-        for line, row in enumerate(reader, start=2):
-            a, b = (row.get("name1") or "").strip(), (row.get("name2") or "").strip()
-            if not a or not b:
-                bad.append({"line": line, "reason": "empty name"})
-                continue
-            r = compare(a, b, row.get("schema") or "Any", threshold=threshold)
-            writer.writerow(
-                {
-                    **row,
-                    "score": f"{r.score:.4f}",
-                    "match": int(r.decision),
-                    "severity": severity_for(r.score).value,
-                    "explanation": "; ".join(x.text for x in r.explanation),
-                }
-            )
-            rows += 1
+    try:
+        src = file.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read ({exc.strerror})") from None
+    try:
+        with src:
+            reader = csv.DictReader(src)
+            header = reader.fieldnames or []  # read before --out is created
+            missing = {"name1", "name2"} - set(header)
+            if missing:
+                raise InputError(
+                    f"{file}: missing column(s) {', '.join(sorted(missing))} "
+                    f"(header: {', '.join(header)})"
+                )
+            fields = [*header, "score", "match", "severity", "explanation"]
+            with atomic_output(out, newline="") as dst:
+                writer = csv.DictWriter(dst, fieldnames=fields)
+                writer.writeheader()
+                for row in reader:
+                    line = reader.line_num
+                    if None in row:
+                        bad.append({"line": line, "reason": "more fields than the header"})
+                        continue
+                    a, b = (row.get("name1") or "").strip(), (row.get("name2") or "").strip()
+                    if not a or not b:
+                        bad.append({"line": line, "reason": "empty name"})
+                        continue
+                    r = compare(a, b, row.get("schema") or "Any", threshold=threshold)
+                    writer.writerow(
+                        {
+                            **row,
+                            "score": f"{r.score:.4f}",
+                            "match": int(r.decision),
+                            "severity": severity_for(r.score).value,
+                            "explanation": "; ".join(x.text for x in r.explanation),
+                        }
+                    )
+                    rows += 1
+    except UnicodeDecodeError:
+        raise InputError(f"{file}: not UTF-8 text; save it as UTF-8 CSV") from None
+    except csv.Error as exc:
+        raise InputError(f"{file}: not a readable CSV ({exc})") from None
     summary = {"scored": rows, "rejected": len(bad), "rejects": bad[:100], "out": str(out)}
     if json_out:
         emit_json(summary)
     else:
         console.print(
-            f"scored {rows} pair(s) -> {out}"
+            f"scored {rows} pair(s) -> {esc(out)}"
             + (f"; {len(bad)} rejected (first: line {bad[0]['line']})" if bad else "")
         )

@@ -14,13 +14,20 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from chainwatch.domain import Engagement, EngagementStatus, Party, Project
 from chainwatch.findings.finding import Finding, SubjectType
 
 ANALYZER = "chain"
+
+
+def evaluation_date(at: datetime | date | None) -> date | None:
+    """The UTC calendar day a time falls on: engagements run by days, judged in UTC."""
+    if isinstance(at, datetime):
+        return (at.astimezone(UTC) if at.tzinfo else at).date()
+    return at
 
 
 @dataclass(frozen=True)
@@ -166,7 +173,8 @@ def chain2_findings(
     - any status, when the contractor itself has no authorized path at ``on`` (0.8): the
       client's approval of a lower tier means nothing if the tier above is not approved.
     ``refused`` alone raises nothing: it records a decision, not work (if work happens
-    anyway, its engagement is ``undeclared`` or the access logs raise CHAIN-1).
+    anyway, its engagement is ``undeclared`` or the access logs raise CHAIN-1). Engagements
+    that are not active on ``on`` (ended, or not yet begun) raise nothing either.
     """
     graph = ChainGraph(project, engagements)
     tiers = graph.tiers()
@@ -178,6 +186,10 @@ def chain2_findings(
         return p.name if p else key
 
     for e in graph.engagements:
+        if not e.is_active(on) and not (
+            e.status is EngagementStatus.PENDING and e.start is not None and e.start > on
+        ):
+            continue  # ended, or not begun: nothing happens under it on this date
         reasons: list[str] = []
         confidence = 0.0
         if e.status is EngagementStatus.UNDECLARED:

@@ -167,6 +167,8 @@ def screening_findings(
         findings += linked_findings(pm)
         if pm.is_listed:
             listed[pm.party.key] = pm.matches[0].entry.name
+        elif dprk_government_reasons(pm.party, [m.entry for m in pm.matches]):
+            listed[pm.party.key] = "DPRK government (SCR-5)"  # blocked without a listing
     for key, b in blocked_by_ownership(ownerships, listed).items():
         owners = ", ".join(f"{names.get(o, o)} {s:g}%" for o, s in b.owners)
         findings.append(

@@ -7,12 +7,12 @@ add their entry here the same way the chain rules do, and ``chainwatch demo`` ru
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from chainwatch.findings.finding import Finding
-from chainwatch.registry.chain import chain2_findings
+from chainwatch.registry.chain import chain2_findings, evaluation_date
 from chainwatch.service.access import analyze_access
 from chainwatch.service.screening import analyze_screening
 from chainwatch.settings import Settings
@@ -28,7 +28,7 @@ def analyze_chains(session: Session, settings: Settings, now: datetime) -> list[
     findings: list[Finding] = []
     for project in store.list_projects(session):
         engagements = store.list_engagements(session, project.key)
-        findings += chain2_findings(project, engagements, parties, now.date())
+        findings += chain2_findings(project, engagements, parties, evaluation_date(now))
     return findings
 
 
@@ -46,8 +46,8 @@ def run_analyzers(
     report: dict[str, dict[str, int]] = {}
     for name in names or list(ANALYZERS):
         findings = ANALYZERS[name](session, settings, now)
-        report[name] = {
+        report[name] = {  # seen = when we looked; `now` may be an --as-of evaluation date
             "raised": len(findings),
-            **findings_store.record_findings(session, findings, now),
+            **findings_store.record_findings(session, findings, datetime.now(UTC)),
         }
     return report

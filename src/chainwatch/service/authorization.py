@@ -8,19 +8,15 @@ once, then each check costs a graph walk of one project.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from chainwatch.errors import NotFoundError
-from chainwatch.registry.chain import AuthorizationDecision, ChainGraph
+from chainwatch.registry.chain import AuthorizationDecision, ChainGraph, evaluation_date
 from chainwatch.storage import registry_store as store
 
-
-def _as_date(at_time: datetime | date | None) -> date | None:
-    if isinstance(at_time, datetime):
-        return (at_time.astimezone(UTC) if at_time.tzinfo else at_time).date()
-    return at_time
+_as_date = evaluation_date
 
 
 class Authorizer:

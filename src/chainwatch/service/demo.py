@@ -58,19 +58,36 @@ def demo_lists_dir() -> Path:
     return demo_package_dir("lists", "ofac_sdn")
 
 
+def _check_out_dir(out: Path) -> None:
+    """``--out`` must be a directory, or a path whose nearest existing ancestor is one."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out must be a directory: {out} is a file")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(f"--out must be a directory: {parent} is a file")
+            break
+
+
 def _fresh_home(home: Path) -> None:
+    if home.exists() and not home.is_dir():
+        raise InputError(f"{home} is a file, not a demo data dir; choose another --out")
     if home.exists():
         if not (home / MARKER).exists() and any(home.iterdir()):
             raise InputError(
                 f"{home} exists and was not made by `chainwatch demo`; choose another --out"
             )
         shutil.rmtree(home)
-    home.mkdir(parents=True)
-    (home / MARKER).write_text("made by chainwatch demo; safe to delete\n", "utf-8")
+    try:
+        home.mkdir(parents=True)
+        (home / MARKER).write_text("made by chainwatch demo; safe to delete\n", "utf-8")
+    except OSError as exc:
+        raise InputError(f"--out {home.parent}: cannot write there ({exc.strerror})") from None
 
 
 def run_demo(out: Path, now: datetime) -> DemoResult:
     out = out.resolve()
+    _check_out_dir(out)
     home = out / "data"
     dispose_engines()  # a pooled connection to a previous demo's file must not outlive it
     _fresh_home(home)

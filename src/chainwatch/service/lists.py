@@ -8,6 +8,7 @@ same published version again changes nothing. The diff against the previous vers
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -38,6 +39,10 @@ from chainwatch.screening.lists.snapshot import (
 from chainwatch.settings import Settings
 from chainwatch.storage.models import ListSnapshotRow
 
+SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# A whole-file failure (truncated or foreign XML/JSON, unreadable file): never a new version.
+FATAL_REJECTS = {"xml_error", "unreadable"}
+
 
 @dataclass(frozen=True)
 class SourceSpec:
@@ -62,6 +67,7 @@ class ListImportResult:
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     previous: str | None = None
+    error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +78,7 @@ class ListImportResult:
             "rejects": self.rejects,
             "report": self.report,
             "previous": self.previous,
+            "error": self.error,
             "diff": {
                 "added": len(self.added),
                 "removed": len(self.removed),
@@ -153,8 +160,12 @@ def import_list(
     """Parse files of one list into a new snapshot unless that version is already current."""
     loader = get_loader(kind)
     source = source or kind
+    if not SOURCE_NAME.fullmatch(source):
+        raise InputError(f"list name {source!r}: use letters, digits, '.', '_' or '-' (max 64)")
     now = now or datetime.now(UTC)
     for p in paths:
+        if p.is_dir():
+            raise InputError(f"{p}: is a directory; give the list's files")
         if not p.is_file():
             raise InputError(f"{p}: no such file")
     files = [
@@ -176,6 +187,14 @@ def import_list(
     snap = write_snapshot(
         _lists_root(settings), source, kind, files, loader.read(list(paths), report), report, now
     )
+    fatal = [r for r in report.rejects if r.reason.split(":")[0] in FATAL_REJECTS]
+    if snap.entries == 0 or fatal:
+        shutil.rmtree(snap.path, ignore_errors=True)  # the current version stays current
+        why = fatal[0].reason if fatal else f"no entries read ({len(report.rejects)} rejected)"
+        raise InputError(
+            f"{source}: not imported, the previous version stays current: {why} "
+            f"(is this a {kind} file?)"
+        )
     result = ListImportResult(
         source, "imported", snap.path.name, snap.entries, len(report.rejects), report.to_dict()
     )
@@ -235,8 +254,11 @@ def update_lists(
     client = client or httpx.Client(timeout=httpx.Timeout(60.0, connect=15.0))
     results = []
     try:
-        for spec in chosen:
-            results.append(_update_one(session, settings, spec, client, now))
+        for spec in chosen:  # one failing source does not stop the others
+            try:
+                results.append(_update_one(session, settings, spec, client, now))
+            except InputError as exc:
+                results.append(ListImportResult(spec.id, "failed", error=str(exc)))
     finally:
         if own:
             client.close()

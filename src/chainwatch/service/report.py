@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from chainwatch import __version__
 from chainwatch.findings.catalogue import RULES
+from chainwatch.registry.chain import evaluation_date
 from chainwatch.service.chains import project_view
+from chainwatch.service.findings import findings_for_project
 from chainwatch.storage import findings_store
 from chainwatch.storage import registry_store as store
 
@@ -22,9 +24,10 @@ def build_report_data(
     findings = [s.to_dict() for s in stored]
     projects = []
     for p in store.list_projects(session):
-        mine = [f for f in findings if f["project"] == p.key]
+        ids = {s.id for s in findings_for_project(session, p.key)}
+        mine = [f for f in findings if f["id"] in ids]
         per_party = Counter(f["subject"]["key"] for f in mine if f["subject"]["type"] == "party")
-        view = project_view(session, p.key, now.date(), dict(per_party))
+        view = project_view(session, p.key, evaluation_date(now), dict(per_party))
         view["findings"] = mine
         projects.append(view)
     parties = [

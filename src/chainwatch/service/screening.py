@@ -17,7 +17,7 @@ from chainwatch.screening.compare import Match, as_query, screen
 from chainwatch.screening.index import ScreeningIndex
 from chainwatch.screening.lists.snapshot import read_snapshot
 from chainwatch.screening.rules import rescreen_findings, screening_findings
-from chainwatch.screening.scorer import DEFAULT_THRESHOLD, MatchQuery
+from chainwatch.screening.scorer import MatchQuery
 from chainwatch.service.lists import ListImportResult, current_snapshots
 from chainwatch.settings import Settings
 from chainwatch.storage import findings_store
@@ -79,15 +79,14 @@ def analyze_screening(session: Session, settings: Settings, now: datetime) -> li
     """SCR-1…SCR-5 for every registry party against the current lists."""
     index = load_index(session)
     parties = store.list_parties(session)
+    threshold = settings.screening_threshold
     if len(index) == 0:
         return [
             f
-            for f in screening_findings(
-                parties, store.list_ownerships(session), index, DEFAULT_THRESHOLD
-            )
+            for f in screening_findings(parties, store.list_ownerships(session), index, threshold)
             if f.rule_id == "SCR-5"
         ]
-    return screening_findings(parties, store.list_ownerships(session), index, DEFAULT_THRESHOLD)
+    return screening_findings(parties, store.list_ownerships(session), index, threshold)
 
 
 def rescreen_after_update(
@@ -110,7 +109,11 @@ def rescreen_after_update(
         entries = [e for e in read_snapshot(Path(row.path)).read_entries() if e.entry_id in wanted]
         change_of = {(e.source, e.entry_id): wanted[e.entry_id] for e in entries}
         findings += rescreen_findings(
-            parties, ScreeningIndex.build(entries), change_of, r.snapshot or "", DEFAULT_THRESHOLD
+            parties,
+            ScreeningIndex.build(entries),
+            change_of,
+            r.snapshot or "",
+            settings.screening_threshold,
         )
     if not touched:
         return None
