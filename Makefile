@@ -25,7 +25,9 @@ demo: $(VENV)/.installed
 	$(BIN)/chainwatch demo --out $(OUT)
 	@echo "Report written to $(abspath $(OUT))/report.html"
 
+# System packages the tests need: Java for the Spark parity test (Debian package).
 test: $(VENV)/.installed-test
+	command -v java >/dev/null || (apt-get update -qq && apt-get install -y -qq default-jre-headless)
 	$(BIN)/python -m pytest -q
 
 # The anchor (nomenklatura's logic-v2) lives in its own venv: it needs duckdb<2.

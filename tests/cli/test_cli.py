@@ -155,6 +155,8 @@ def test_demo_raises_chain2_and_writes_the_report(cli, tmp_path):
     assert {key for _, key in scr} == {"nings-cartoon"}
     scr2 = next(f for f in data["findings"] if f["rule_id"] == "SCR-2")
     assert scr2["evidence"]["entry_id"] == "34023"
+    screened = scr2["evidence"]["lists_screened"]["ofac_sdn"]
+    assert screened["entries"] == 484 and len(screened["sha256"]) == 64
     # access logs in two formats: a DPRK-range access, the undeclared party pulling project
     # files from a hub region, and Hanbit's key jumping from Seoul to Shenyang in 10 minutes
     rules = {(f["rule_id"], f["subject"]["key"]) for f in data["findings"]}

@@ -210,3 +210,20 @@ def test_authorizer_agrees_with_is_authorized(db_settings, sample_chain):
         ]:
             for when in [NOW, datetime(2026, 2, 1, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC)]:
                 assert auth.check(who, "show-s1", when) == is_authorized(s, who, "show-s1", when)
+
+
+def test_values_longer_than_the_columns_are_refused_the_same_on_both_databases(
+    db_settings, tmp_path
+):
+    long = tmp_path / "long.yaml"
+    long.write_text(
+        "chainwatch: 1\nparties:\n  - id: x\n    kind: company\n"
+        f"    names: ['{'N' * 600}']\n"
+        f"    accounts: [{{kind: email, value: a@x.example, system: {'s' * 80}}}]\n",
+        "utf-8",
+    )
+    with pytest.raises(ChainFileError) as info, open_session(db_settings) as s:
+        import_chain_file(s, long)
+    assert {p.field for p in info.value.problems} == {
+        "parties[0].names[0]", "parties[0].accounts[0].system"
+    }

@@ -20,6 +20,7 @@ from chainwatch.cli.output import (
     esc,
 )
 from chainwatch.errors import InputError
+from chainwatch.registry.chain import evaluation_date
 from chainwatch.registry.chainfile import chain_to_yaml
 from chainwatch.registry.ftm import chain_to_entities, write_ftm_jsonl
 from chainwatch.service.authorization import is_authorized
@@ -91,7 +92,7 @@ def show(
     when = parse_when(as_of)
     with open_session(load_settings()) as session:
         counts = findings_per_subject(session, project)
-        view = project_view(session, project, when.date(), counts)
+        view = project_view(session, project, evaluation_date(when), counts)
     if json_out:
         emit_json(view)
         return

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from chainwatch.cli.options import JsonOpt
-from chainwatch.cli.output import console, emit_json, esc, plain
+from chainwatch.cli.output import console, emit_json, esc, fail, plain
 from chainwatch.screening.lists.registry import LOADERS
 from chainwatch.service import lists as service
 from chainwatch.service.screening import rescreen_after_update
@@ -21,6 +21,8 @@ app = typer.Typer(help="Sanctions lists: import, update, status.", no_args_is_he
 
 def _print_results(results: list[service.ListImportResult], rescreen: dict | None) -> None:
     for r in results:
+        if r.status == "failed":
+            continue  # reported on stderr
         if r.status != "imported":
             console.print(
                 f"[bold]{esc(r.source)}[/]: {esc(r.status.replace('_', ' '))} "
@@ -85,8 +87,13 @@ def update(
         rescreen = rescreen_after_update(session, settings, results)
     if json_out:
         emit_json({"lists": [r.to_dict() for r in results], "rescreen": rescreen})
-        return
-    _print_results(results, rescreen)
+    else:
+        _print_results(results, rescreen)
+    failed = [r for r in results if r.status == "failed"]
+    for r in failed:
+        fail(f"{r.source}: {r.error}")
+    if failed:
+        raise typer.Exit(2)  # the other sources were updated; the failures are listed
 
 
 @app.command()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,21 @@ def analyze_screening(session: Session, settings: Settings, now: datetime) -> li
             for f in screening_findings(parties, store.list_ownerships(session), index, threshold)
             if f.rule_id == "SCR-5"
         ]
-    return screening_findings(parties, store.list_ownerships(session), index, threshold)
+    found = screening_findings(parties, store.list_ownerships(session), index, threshold)
+    return with_list_versions(session, found, threshold)
+
+
+def with_list_versions(session: Session, found: list[Finding], threshold: float) -> list[Finding]:
+    """Record in each finding which list versions were screened, and at what threshold:
+    "we screened it against these lists, as published then, and here is why"."""
+    versions = {
+        r.source: {"snapshot": Path(r.path).name, "sha256": r.sha256, "entries": r.entries}
+        for r in current_snapshots(session)
+    }
+    return [
+        replace(f, evidence={**f.evidence, "lists_screened": versions, "threshold": threshold})
+        for f in found
+    ]
 
 
 def rescreen_after_update(
