@@ -225,5 +225,6 @@ def test_values_longer_than_the_columns_are_refused_the_same_on_both_databases(
     with pytest.raises(ChainFileError) as info, open_session(db_settings) as s:
         import_chain_file(s, long)
     assert {p.field for p in info.value.problems} == {
-        "parties[0].names[0]", "parties[0].accounts[0].system"
+        "parties[0].names[0]",
+        "parties[0].accounts[0].system",
     }
