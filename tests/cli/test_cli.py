@@ -116,9 +116,9 @@ def test_analyze_and_findings(cli, sample_chain):
     cli("chain", "import", str(sample_chain))
     r = cli("analyze", "--as-of", "2026-06-01", "--json")
     assert json.loads(r.output) == {
-        "chain": {"raised": 2, "new": 2, "refreshed": 0},
-        "screening": {"raised": 0, "new": 0, "refreshed": 0},  # no lists loaded
-        "access": {"raised": 0, "new": 0, "refreshed": 0},  # no logs ingested
+        "chain": {"raised": 2, "new": 2, "refreshed": 0, "resolved": 0},
+        "screening": {"raised": 0, "new": 0, "refreshed": 0, "resolved": 0},  # no lists
+        "access": {"raised": 0, "new": 0, "refreshed": 0, "resolved": 0},  # no logs
     }
     listed = json.loads(cli("findings", "list", "--rule", "chain-2", "--json").output)
     assert [f["subject"]["key"] for f in listed] == ["middleman", "far-studio"]

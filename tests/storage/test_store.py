@@ -143,7 +143,7 @@ def test_findings_are_upserted_and_keep_their_review(db_settings, sample_chain):
     with open_session(db_settings) as s:
         import_chain_file(s, sample_chain)
         first = run_analyzers(s, db_settings, NOW)
-    assert first["chain"] == {"raised": 2, "new": 2, "refreshed": 0}
+    assert first["chain"] == {"raised": 2, "new": 2, "refreshed": 0, "resolved": 0}
     assert first["screening"]["raised"] == 0  # no lists loaded
     with open_session(db_settings) as s:
         found = findings_store.list_findings(s, rule="CHAIN-2")
@@ -153,7 +153,7 @@ def test_findings_are_upserted_and_keep_their_review(db_settings, sample_chain):
     later = datetime(2026, 7, 1, tzinfo=UTC)
     with open_session(db_settings) as s:
         second = run_analyzers(s, db_settings, later)
-    assert second["chain"] == {"raised": 2, "new": 0, "refreshed": 2}
+    assert second["chain"] == {"raised": 2, "new": 0, "refreshed": 2, "resolved": 0}
     with open_session(db_settings) as s:
         assert count(s, FindingRow) == 2
         again = findings_store.get_finding(s, target.id)
@@ -228,3 +228,28 @@ def test_values_longer_than_the_columns_are_refused_the_same_on_both_databases(
         "parties[0].names[0]",
         "parties[0].accounts[0].system",
     }
+
+
+def test_findings_that_no_longer_hold_are_resolved_and_reopen_if_they_return(
+    db_settings, sample_chain
+):
+    with open_session(db_settings) as s:
+        import_chain_file(s, sample_chain)
+        run_analyzers(s, db_settings, NOW)
+    text = sample_chain.read_text("utf-8")
+    authorized = text.replace(
+        "status: undeclared\n    scope: in-between",
+        "status: authorized\n    authorized_by: Compliance Lead\n    scope: in-between",
+    )
+    sample_chain.write_text(authorized, "utf-8")
+    with open_session(db_settings) as s:
+        import_chain_file(s, sample_chain)
+        report = run_analyzers(s, db_settings, NOW, ["chain"])
+        status = {f.finding.subject_key: f.status for f in findings_store.list_findings(s)}
+    assert report["chain"]["resolved"] == 1
+    assert status == {"middleman": FindingStatus.RESOLVED, "far-studio": FindingStatus.OPEN}
+    sample_chain.write_text(text, "utf-8")  # the approval is withdrawn again
+    with open_session(db_settings) as s:
+        import_chain_file(s, sample_chain)
+        run_analyzers(s, db_settings, NOW, ["chain"])
+        assert {f.status for f in findings_store.list_findings(s)} == {FindingStatus.OPEN}

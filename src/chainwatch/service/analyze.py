@@ -46,8 +46,12 @@ def run_analyzers(
     report: dict[str, dict[str, int]] = {}
     for name in names or list(ANALYZERS):
         findings = ANALYZERS[name](session, settings, now)
-        report[name] = {  # seen = when we looked; `now` may be an --as-of evaluation date
+        seen = datetime.now(UTC)  # when we looked; `now` may be an --as-of evaluation date
+        report[name] = {
             "raised": len(findings),
-            **findings_store.record_findings(session, findings, datetime.now(UTC)),
+            **findings_store.record_findings(session, findings, seen),
+            "resolved": findings_store.resolve_missing(
+                session, name, (f.fingerprint for f in findings)
+            ),
         }
     return report

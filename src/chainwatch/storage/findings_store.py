@@ -68,6 +68,8 @@ def record_findings(session: Session, findings: Iterable[Finding], now: datetime
             counts["new"] += 1
         else:
             counts["refreshed"] += 1
+            if row.status == FindingStatus.RESOLVED.value:  # it came back: look again
+                row.status = FindingStatus.OPEN.value
         row.severity = f.severity.value
         row.confidence = f.confidence
         row.summary = f.summary
@@ -76,6 +78,27 @@ def record_findings(session: Session, findings: Iterable[Finding], now: datetime
         row.last_seen = now
     session.flush()
     return counts
+
+
+def resolve_missing(session: Session, analyzer: str, raised: Iterable[str]) -> int:
+    """After a full run of ``analyzer``, mark its open or acknowledged findings that it did not
+    raise again as resolved (the engagement was authorized, the entry delisted...). Dismissed
+    findings keep their review; a resolved finding that is raised again reopens."""
+    keep = set(raised)
+    rows = session.scalars(
+        select(FindingRow).where(
+            FindingRow.analyzer == analyzer,
+            FindingRow.rule_id != "SCR-6",  # an event (a list changed), not a standing state
+            FindingRow.status.in_([FindingStatus.OPEN.value, FindingStatus.ACKNOWLEDGED.value]),
+        )
+    ).all()
+    closed = 0
+    for row in rows:
+        if row.fingerprint not in keep:
+            row.status = FindingStatus.RESOLVED.value  # last_seen stays: when it last held
+            closed += 1
+    session.flush()
+    return closed
 
 
 def list_findings(
