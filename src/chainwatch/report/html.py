@@ -91,7 +91,7 @@ def _referenced_rules(
     rules: Mapping[str, Mapping[str, Any]], findings: Sequence[Mapping[str, Any]]
 ) -> list[Mapping[str, Any]]:
     """Rules that some finding cites, in catalogue order; a rule missing from ``rules`` still
-    gets a stub so that every finding's rule link has an anchor to land on."""
+    gets a minimal entry so that every finding's rule link has an anchor to land on."""
     used = {f.get("rule_id") for f in findings if f.get("rule_id")}
     listed = [dict(rule, id=rule.get("id") or rid) for rid, rule in rules.items() if rid in used]
     missing = sorted(used - set(rules))

@@ -215,7 +215,7 @@ def address_from_text(text: str | None) -> ListAddress | None:
 # --- dates -----------------------------------------------------------------------------------
 
 _ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ].*)?$")
-# Day-first numeric dates; "dd"/"mm" are the UK list's placeholders for an unknown part.
+# Day-first numeric dates; "dd"/"mm" stand for an unknown part in the UK list.
 _DAY_FIRST = re.compile(r"^(\d{1,2}|dd)[./-](\d{1,2}|mm)[./-](\d{4})$", re.IGNORECASE)
 _DATE_TOKEN = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{4}-\d{2}-\d{2}|(?<!\d)\d{4}(?!\d)")
 
