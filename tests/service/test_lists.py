@@ -124,8 +124,13 @@ def test_rescreen_raises_scr6_only_for_what_changed(settings, ofac_dir):
     with open_session(settings) as s:
         save_chain(s, chain)
         first = import_list(s, settings, files(ofac_dir), "ofac_sdn", now=T1)
-        # the first version of a list is screened by `analyze`, not re-screened
-        assert rescreen_after_update(s, settings, [first], T1) is None
+        # the first version of a list sweeps the registry (SCR-1…5), not SCR-6
+        swept = rescreen_after_update(s, settings, [first], T1)
+        assert swept is not None and swept["new"] >= 1
+        assert findings_store.list_findings(s, rule="SCR-6") == []
+        assert [f.finding.subject_key for f in findings_store.list_findings(s, rule="SCR-1")] == [
+            "nings"
+        ]
     with (ofac_dir / "SDN.CSV").open("a", encoding="latin-1") as f:
         f.write(
             '77777,"EXAMPLE NEW ANIMATION TRADING CO., LTD.",-0- ,"DPRK3",-0- ,-0- ,-0- ,'
@@ -135,7 +140,7 @@ def test_rescreen_raises_scr6_only_for_what_changed(settings, ofac_dir):
         second = import_list(s, settings, files(ofac_dir), "ofac_sdn", now=T2)
         counts = rescreen_after_update(s, settings, [second], T2)
         found = findings_store.list_findings(s, rule="SCR-6")
-    assert counts == {"raised": 1, "new": 1, "refreshed": 0}
+    assert counts["new"] == 1  # only the SCR-6 finding is new
     assert [f.finding.subject_key for f in found] == ["newco"]
     ev = found[0].finding.evidence
     assert (ev["entry_id"], ev["change"], ev["underlying_rule"]) == ("77777", "added", "SCR-1")

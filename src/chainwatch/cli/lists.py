@@ -46,8 +46,8 @@ def _print_results(results: list[service.ListImportResult], rescreen: dict | Non
             )
     if rescreen:
         console.print(
-            f"re-screened the registry against what changed: "
-            f"{rescreen['raised']} SCR-6 finding(s), {rescreen['new']} new"
+            f"screened the registry (a new list: every entry; an update: what changed): "
+            f"{rescreen['raised']} finding(s), {rescreen['new']} new"
         )
 
 

@@ -110,11 +110,18 @@ def rescreen_after_update(
     results: Sequence[ListImportResult],
     now: datetime | None = None,
 ) -> dict[str, Any] | None:
-    """SCR-6: screen every party against only the entries a list update added or changed."""
+    """SCR-6: screen every party against only the entries a list update added or changed.
+
+    A list imported for the first time has no previous version to compare with: the whole
+    registry is swept against everything loaded instead (SCR-1…SCR-5), so a new list is
+    never loaded without being used."""
     now = now or datetime.now(UTC)
     parties = store.list_parties(session)
     findings: list[Finding] = []
     touched = False
+    if any(r.status == "imported" and r.previous is None for r in results):
+        touched = True
+        findings += analyze_screening(session, settings, now)
     for r in results:
         if r.status != "imported" or r.previous is None or not (r.added or r.changed):
             continue
