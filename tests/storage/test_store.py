@@ -193,25 +193,6 @@ def test_postgres_and_sqlite_use_their_own_dialect(db_settings, db_url):
     )
 
 
-def test_authorizer_agrees_with_is_authorized(db_settings, sample_chain):
-    from chainwatch.service.authorization import Authorizer
-
-    with open_session(db_settings) as s:
-        import_chain_file(s, sample_chain)
-        auth = Authorizer(s)
-        for who in [
-            "seoul-vendor",
-            "PM@seoul-vendor.example",
-            "AKIAVENDOR0000000001",
-            "middleman",
-            "far-studio",
-            "colour-house",
-            "nobody@x.example",
-        ]:
-            for when in [NOW, datetime(2026, 2, 1, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC)]:
-                assert auth.check(who, "show-s1", when) == is_authorized(s, who, "show-s1", when)
-
-
 def test_values_longer_than_the_columns_are_refused_the_same_on_both_databases(
     db_settings, tmp_path
 ):

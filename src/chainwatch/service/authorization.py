@@ -61,20 +61,8 @@ class Authorizer:
 def is_authorized(
     session: Session, party_or_account: str, project: str, at_time: datetime | date | None
 ) -> AuthorizationDecision:
-    """Decide by party key first, then by declared account; ``at_time`` None = ever."""
-    proj = store.get_project(session, project)
-    graph = ChainGraph(proj, store.list_engagements(session, project))
-    on = _as_date(at_time)
-    try:
-        party = store.get_party(session, party_or_account).key
-    except NotFoundError:
-        owner = store.find_account_owner(session, party_or_account)
-        if owner is None:
-            return AuthorizationDecision(
-                False,
-                proj.key,
-                None,
-                f"{party_or_account!r} is neither a registered party nor a declared account",
-            )
-        party = owner.key
-    return graph.authorization(party, on)
+    """Decide by party key first, then by declared account; ``at_time`` None = ever.
+
+    One decision, the same rules as ``Authorizer`` (which it builds): use an ``Authorizer``
+    directly for many checks."""
+    return Authorizer(session).check(party_or_account, project, at_time)
