@@ -53,6 +53,29 @@ def _match_evidence(m: Match) -> dict:
     }
 
 
+def _on_party(
+    rule_id: str,
+    party: str,
+    summary: str,
+    evidence: dict,
+    confidence: float,
+    dedupe: str,
+    severity: Severity | None = None,
+) -> Finding:
+    """Every screening finding is about a registry party; this spells that once."""
+    return Finding.of(
+        rule_id,
+        subject_type=SubjectType.PARTY,
+        subject_key=party,
+        summary=summary,
+        evidence=evidence,
+        confidence=confidence,
+        severity=severity,
+        analyzer=ANALYZER,
+        dedupe=dedupe,
+    )
+
+
 def _has_identifier(m: Match) -> bool:
     return any(r.code == "identifier" for r in m.result.explanation)
 
@@ -93,30 +116,26 @@ def list_match_findings(pm: PartyMatches, threshold: float) -> list[Finding]:
         if _has_identifier(m):
             ident = next(r.text for r in m.result.explanation if r.code == "identifier")
             found.append(
-                Finding.of(
+                _on_party(
                     "SCR-2",
-                    subject_type=SubjectType.PARTY,
-                    subject_key=pm.party.key,
+                    pm.party.key,
                     summary=f"{pm.party.name}: {ident} on {e.source} entry {e.entry_id} ({e.name})",
                     evidence=ev,
                     confidence=0.99,
-                    analyzer=ANALYZER,
                     dedupe=dedupe,
                 )
             )
         name_score = _name_score(m)
         if name_score >= threshold:
             found.append(
-                Finding.of(
+                _on_party(
                     "SCR-1",
-                    subject_type=SubjectType.PARTY,
-                    subject_key=pm.party.key,
+                    pm.party.key,
                     summary=f"{pm.party.name} matches {e.source} entry {e.entry_id} ({e.name}) "
                     f"by name, score {name_score:.2f}",
                     evidence=ev,
                     confidence=round(min(1.0, name_score), 4),
                     severity=severity_for(name_score),
-                    analyzer=ANALYZER,
                     dedupe=dedupe,
                 )
             )
@@ -130,10 +149,9 @@ def linked_findings(pm: PartyMatches) -> list[Finding]:
         for rel in m.entry.relations:
             how = rel.kind.value.replace("_", " ")
             found.append(
-                Finding.of(
+                _on_party(
                     "SCR-4",
-                    subject_type=SubjectType.PARTY,
-                    subject_key=pm.party.key,
+                    pm.party.key,
                     summary=f"{pm.party.name} matches {m.entry.source} entry {m.entry.entry_id}, "
                     f"which the list links to {rel.target_name} ({how})",
                     evidence={
@@ -144,7 +162,6 @@ def linked_findings(pm: PartyMatches) -> list[Finding]:
                         "list_text": rel.text,
                     },
                     confidence=round(min(0.99, m.result.score), 4),
-                    analyzer=ANALYZER,
                     dedupe=f"{m.entry.source}:{m.entry.entry_id}>{rel.target_name}",
                 )
             )
@@ -172,10 +189,9 @@ def screening_findings(
     for key, b in blocked_by_ownership(ownerships, listed).items():
         owners = ", ".join(f"{names.get(o, o)} {s:g}%" for o, s in b.owners)
         findings.append(
-            Finding.of(
+            _on_party(
                 "SCR-3",
-                subject_type=SubjectType.PARTY,
-                subject_key=key,
+                key,
                 summary=f"{names.get(key, key)} is {b.total_pct:g}% owned by blocked parties "
                 f"({owners})",
                 evidence={
@@ -187,7 +203,6 @@ def screening_findings(
                     ],
                 },
                 confidence=0.95,
-                analyzer=ANALYZER,
                 dedupe="ownership",
             )
         )
@@ -195,15 +210,13 @@ def screening_findings(
     for key, held in minority_listed_owners(ownerships, blocked).items():
         owners = ", ".join(f"{names.get(o, o)} {s:g}%" for o, s in held)
         findings.append(
-            Finding.of(
+            _on_party(
                 "SCR-4",
-                subject_type=SubjectType.PARTY,
-                subject_key=key,
+                key,
                 summary=f"{names.get(key, key)} has blocked minority owners ({owners}); "
                 "below OFAC's 50% rule, but a control question under EU/UK rules",
                 evidence={"owners": [{"party": o, "share_pct": s} for o, s in held]},
                 confidence=0.6,
-                analyzer=ANALYZER,
                 dedupe="minority-ownership",
             )
         )
@@ -211,15 +224,13 @@ def screening_findings(
         reasons = dprk_government_reasons(pm.party, [m.entry for m in pm.matches])
         if reasons:
             findings.append(
-                Finding.of(
+                _on_party(
                     "SCR-5",
-                    subject_type=SubjectType.PARTY,
-                    subject_key=pm.party.key,
+                    pm.party.key,
                     summary=f"{pm.party.name} may be part of or act for the DPRK government: "
                     f"{reasons[0]}",
                     evidence={"reasons": reasons},
                     confidence=0.9,
-                    analyzer=ANALYZER,
                     dedupe="dprk-government",
                 )
             )
@@ -242,10 +253,9 @@ def rescreen_findings(
             underlying = "SCR-2" if _has_identifier(m) else "SCR-1"
             sev = Severity.C if underlying == "SCR-2" else severity_for(m.result.score)
             findings.append(
-                Finding.of(
+                _on_party(
                     "SCR-6",
-                    subject_type=SubjectType.PARTY,
-                    subject_key=pm.party.key,
+                    pm.party.key,
                     summary=f"{pm.party.name} matches {change} {e.source} entry {e.entry_id} "
                     f"({e.name}) in list version {snapshot}",
                     evidence={
@@ -256,7 +266,6 @@ def rescreen_findings(
                     },
                     confidence=round(min(1.0, m.result.score), 4),
                     severity=sev,
-                    analyzer=ANALYZER,
                     dedupe=f"{e.source}:{e.entry_id}@{snapshot}",
                 )
             )

@@ -22,15 +22,21 @@ _as_date = evaluation_date
 class Authorizer:
     """The registry's authorization rules held in memory; build one per analysis run."""
 
-    def __init__(self, session: Session):
-        engagements = store.list_engagements(session)
-        self._graphs = {
-            p.key: ChainGraph(p, [e for e in engagements if e.project == p.key])
-            for p in store.list_projects(session)
-        }
-        self._parties = {p.key for p in store.list_parties(session)}
+    def __init__(self, session: Session, project: str | None = None):
+        """All projects, or only ``project`` (one check needs one project's graph)."""
+        if project is not None:
+            proj = store.get_project(session, project)
+            self._graphs = {proj.key: ChainGraph(proj, store.list_engagements(session, project))}
+        else:
+            engagements = store.list_engagements(session)
+            self._graphs = {
+                p.key: ChainGraph(p, [e for e in engagements if e.project == p.key])
+                for p in store.list_projects(session)
+            }
+        parties = store.list_parties(session)
+        self._parties = {p.key for p in parties}
         self._accounts: dict[str, str] = {}
-        for party in store.list_parties(session):
+        for party in parties:
             for account in party.accounts:
                 value = account.value.lower() if "@" in account.value else account.value
                 self._accounts.setdefault(value, party.key)
@@ -65,4 +71,4 @@ def is_authorized(
 
     One decision, the same rules as ``Authorizer`` (which it builds): use an ``Authorizer``
     directly for many checks."""
-    return Authorizer(session).check(party_or_account, project, at_time)
+    return Authorizer(session, project).check(party_or_account, project, at_time)
