@@ -37,22 +37,25 @@ REGISTRY_NAMES = ("party", "project", "authorized")
 INTEL_FIELDS = [f for f in ENRICHED_FIELDS if f.name not in REGISTRY_NAMES]  # IpIntel.enrich
 FLAG_NAMES = ("is_dprk", "is_vpn", "is_datacenter", "is_tor")
 _SCHEME = r"^[A-Za-z][A-Za-z0-9+.\-]*://"
-_SEP = "\x1f"
 
 
 def enrich_batch(batch: pa.RecordBatch, ctx: EnrichContext) -> pa.RecordBatch:
     """Enrich one batch (see the module docstring). Extra input columns are dropped; columns
     of another Arrow type are cast to ``EVENT_SCHEMA`` (e.g. Spark's large strings)."""
     events = _conform(batch)
-    src_ip = events.column("src_ip")
-    unique_ips = pc.unique(src_ip).drop_null()
-    ip_index = pc.index_in(src_ip, value_set=unique_ips)
+    # One hash pass per column: distinct values, and each row's index into them
+    ips = _distinct(events.column("src_ip"))
     columns: list[pa.Array] = list(events.columns)
-    columns += _intel_columns(ctx, unique_ips, ip_index, events.num_rows)
-    party = _party(events, ctx.registry, unique_ips, ip_index)
+    columns += _intel_columns(ctx, ips.dictionary, ips.indices, events.num_rows)
+    party = _party(events, ctx.registry, ips)
     project = _project(events, ctx)
     columns += [party, project, _authorized(events, ctx.registry, party, project)]
     return pa.RecordBatch.from_arrays(columns, schema=ENRICHED_SCHEMA)
+
+
+def _distinct(column: pa.Array) -> pa.DictionaryArray:
+    """Distinct non-null values (``.dictionary``) and each row's index, null for nulls."""
+    return pc.dictionary_encode(column)
 
 
 def _conform(batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -89,18 +92,16 @@ def _intel_columns(
     return out
 
 
-def _party(
-    events: pa.RecordBatch, registry: RegistryView, unique_ips: pa.Array, ip_index: pa.Array
-) -> pa.Array:
-    principal = pc.utf8_trim_whitespace(events.column("principal"))
-    is_email = pc.match_substring(principal, "@")
-    normalized = pc.if_else(is_email, pc.utf8_lower(principal), principal)
+def _party(events: pa.RecordBatch, registry: RegistryView, ips: pa.DictionaryArray) -> pa.Array:
+    principals = _distinct(events.column("principal"))
+    distinct = pc.utf8_trim_whitespace(principals.dictionary)
+    normalized = pc.if_else(pc.match_substring(distinct, "@"), pc.utf8_lower(distinct), distinct)
     keys = pa.array(list(registry.accounts), type=pa.string())
     owners = pa.array(list(registry.accounts.values()), type=pa.string())
-    by_account = owners.take(pc.index_in(normalized, value_set=keys))
-    if len(registry.networks) == 0 or len(unique_ips) == 0:
+    by_account = owners.take(pc.index_in(normalized, value_set=keys)).take(principals.indices)
+    if len(registry.networks) == 0 or len(ips.dictionary) == 0:
         return by_account
-    by_network = registry.networks.lookup(unique_ips).take(ip_index)
+    by_network = registry.networks.lookup(ips.dictionary).take(ips.indices)
     return pc.coalesce(by_account, by_network)
 
 
@@ -109,8 +110,8 @@ def _project(events: pa.RecordBatch, ctx: EnrichContext) -> pa.Array:
     if ctx.default_project is not None:
         return pa.array([ctx.default_project] * n, type=pa.string())
     registry = ctx.registry
-    objects = events.column("object")
-    unique = pc.unique(objects).drop_null()
+    objects = _distinct(events.column("object"))
+    unique = objects.dictionary
     if len(unique) == 0 or not (registry.project_prefixes or registry.project_segments):
         return pa.nulls(n, pa.string())
     paths = pc.utf8_trim_whitespace(unique)
@@ -121,7 +122,7 @@ def _project(events: pa.RecordBatch, ctx: EnrichContext) -> pa.Array:
     found = _by_prefix(parts, registry.project_prefixes)
     if registry.project_segments and found.null_count:
         found = pc.coalesce(found, _by_segment(parts, registry.project_segments))
-    return found.take(pc.index_in(objects, value_set=unique))
+    return found.take(objects.indices)
 
 
 def _by_prefix(parts: pa.Array, prefixes: dict[str, str]) -> pa.Array:
@@ -165,17 +166,30 @@ def _authorized(
     known = pc.is_in(project, value_set=pa.array(list(registry.graphs), type=pa.string()))
     known = pc.fill_null(known, False)
     result = pc.if_else(known, pa.scalar(False), pa.scalar(None, pa.bool_()))
-    day = pc.cast(events.column("ts"), pa.date32())
     ask = pc.and_(known, pc.is_valid(party))
     if not pc.any(ask).as_py():
         return result
-    key = pc.binary_join_element_wise(party, project, pc.cast(day, pa.string()), _SEP)
-    key = pc.if_else(ask, key, pa.scalar(None, pa.string()))
-    unique = pc.unique(key).drop_null()
+    # One decision per distinct (party, project, UTC day), keyed by integers, not strings
+    parties, projects = _distinct(party), _distinct(project)
+    day = pc.cast(pc.cast(events.column("ts"), pa.date32()), pa.int32())
+    codes = [np.asarray(pc.fill_null(a, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+             for a in (parties.indices, projects.indices, day)]  # fmt: skip
+    first_day = int(codes[2].min())
+    key = (codes[0] * len(projects.dictionary) + codes[1]) * (int(codes[2].max()) - first_day + 1)
+    key += codes[2] - first_day
+    asked = np.asarray(ask.to_numpy(zero_copy_only=False), dtype=bool)
+    unique, where = np.unique(key[asked], return_inverse=True)
+    rows = np.flatnonzero(asked)
+    first_row = rows[np.unique(where, return_index=True)[1]]
     decisions = []
-    for text in unique.to_pylist():
-        who, what, on = text.split(_SEP)
-        graph = registry.graphs[what]
-        decisions.append(graph.authorization(who, on=date.fromisoformat(on)).authorized)
-    looked_up = pa.array(decisions, type=pa.bool_()).take(pc.index_in(key, value_set=unique))
-    return pc.if_else(ask, looked_up, result)
+    party_names, project_names = parties.dictionary.to_pylist(), projects.dictionary.to_pylist()
+    for r in first_row.tolist():
+        who, what = party_names[codes[0][r]], project_names[codes[1][r]]
+        on = date.fromordinal(_EPOCH_ORDINAL + int(codes[2][r]))
+        decisions.append(registry.graphs[what].authorization(who, on=on).authorized)
+    looked_up = np.zeros(len(asked), dtype=bool)
+    looked_up[rows] = np.array(decisions, dtype=bool)[where]
+    return pc.if_else(ask, pa.array(looked_up), result)
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()

@@ -36,7 +36,6 @@ for its session's first line (or the end of the file).
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 from collections.abc import Iterator
@@ -44,7 +43,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chainwatch.access.formats.base import ParseReport
+from chainwatch.access.formats.base import ParseReport, record_id_prefix
 from chainwatch.errors import InputError
 
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -187,7 +186,7 @@ class _Run:
     def __init__(self, fmt: AsperaFormat, source_id: str) -> None:
         self.fmt = fmt
         self.source_id = source_id
-        self.base = hashlib.blake2b(f"{source_id}\x1f".encode(), digest_size=12)
+        self.base = record_id_prefix(source_id)
         self.year = fmt.year or datetime.now(UTC).year
         self.last_month = 0
         self.assumed: set[str] = set()
@@ -249,8 +248,6 @@ class _Run:
         agent = f"ascp/{peerver}" if peerver else None
         if agent and peeros:
             agent = f"{agent} ({peeros.strip()})"
-        h = self.base.copy()
-        h.update(str(n).encode())
         return {
             "ts": ts,
             "src_ip": peer_ip(session.get("peer") or values.get("peer")),
@@ -266,5 +263,5 @@ class _Run:
             "source_format": "aspera",
             "source_file": self.source_id,
             "source_line": n,
-            "record_id": h.hexdigest(),
+            "record_id": self.base + str(n),
         }

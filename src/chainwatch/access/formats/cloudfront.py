@@ -17,14 +17,13 @@ HTTP rules of ``http_access.http_action``. CloudFront logs no viewer identity, s
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, TextIO
 from urllib.parse import unquote
 
-from chainwatch.access.formats.base import ParseReport
+from chainwatch.access.formats.base import ParseReport, record_id_prefix
 from chainwatch.access.formats.http_access import http_action
 
 LEGACY_HEADER = (  # the #Fields line of legacy standard logs (AWS docs)
@@ -89,7 +88,7 @@ class CloudFrontFormat:
         """Events, one per record; header lines set the layout; short rows are rejects."""
         from chainwatch.access.formats.detect import note_decoding
 
-        base = hashlib.blake2b(f"{source_id}\x1f".encode(), digest_size=12)
+        base = record_id_prefix(source_id)
         header: _Layout | None = None
         bound: _Layout | None = None
         times: dict[str, datetime] = {}
@@ -167,8 +166,6 @@ class CloudFrontFormat:
                 if xff is not None and "%" in xff:
                     xff = unquote(xff)
                 method = _dash(cols[i_method]) or ""
-                h = base.copy()
-                h.update(str(n).encode())
                 emitted += 1
                 yield {
                     "ts": ts,
@@ -185,7 +182,7 @@ class CloudFrontFormat:
                     "source_format": "cloudfront",
                     "source_file": source_id,
                     "source_line": n,
-                    "record_id": h.hexdigest(),
+                    "record_id": base + str(n),
                 }
         finally:
             report.events += emitted

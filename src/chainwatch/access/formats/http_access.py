@@ -26,15 +26,19 @@ Apache and nginx ``combined`` are the same layout, so detection names such files
 
 from __future__ import annotations
 
-import hashlib
+import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 from urllib.parse import unquote
 
-from chainwatch.access.formats.base import ParseReport
+import pyarrow as pa
+
+from chainwatch.access.event import EVENT_SCHEMA
+from chainwatch.access.formats.base import ParseReport, record_id_prefix
+from chainwatch.access.formats.columnar import CombinedColumnar, decode_block
 from chainwatch.errors import InputError
 
 COMBINED = (
@@ -287,6 +291,9 @@ def _remap(main: Layout, other: Layout) -> list[int]:
 
 
 _STATUS = {str(code): code for code in range(100, 600)}
+# layouts whose lines Arrow's CSV reader splits exactly (True: combined, False: common)
+_COLUMNAR_LAYOUTS = {COMBINED: True, PRESETS["apache_combined"]: True, COMMON: False}
+_COLUMNAR_LAYOUTS[PRESETS["apache_common"]] = False
 
 
 class HttpAccessFormat:
@@ -298,11 +305,16 @@ class HttpAccessFormat:
         self.name = name
         spec = log_format or "combined"
         self.log_format = PRESETS.get(spec, spec)
+        self.options = {"log_format": self.log_format}  # get_format(name, **options) rebuilds it
         self.layout = compile_format(self.log_format)
         self._fallbacks: list[tuple[Layout, list[int]]] = []
         if self.log_format in (COMBINED, PRESETS["apache_combined"]):
             common = compile_format(COMMON)  # combined files may hold common lines
             self._fallbacks.append((common, _remap(self.layout, common)))
+        self._columnar: CombinedColumnar | None = None
+        if self.log_format in _COLUMNAR_LAYOUTS:
+            combined = _COLUMNAR_LAYOUTS[self.log_format]
+            self._columnar = CombinedColumnar(name, combined, self.parse_lines)
 
     def sniff(self, head: str) -> bool:
         lines = [ln for ln in head.splitlines()[:50] if ln.strip()]
@@ -323,6 +335,32 @@ class HttpAccessFormat:
         """Events, one per line; unmatched lines, bad times and bad numbers are rejects."""
         from chainwatch.access.formats.detect import note_decoding
 
+        yield from self.parse_lines(enumerate(stream, 1), source_id, report)
+        note_decoding(stream, report)
+
+    @property
+    def columnar(self) -> bool:
+        """Whether ``parse_block`` reads columns (``combined``/``common``), not line by line."""
+        return self._columnar is not None
+
+    def parse_block(
+        self, block: bytes, first_line: int, source_id: str, report: ParseReport
+    ) -> pa.RecordBatch:
+        """Events of a block of whole lines as one Arrow batch (see ``columnar.py``).
+
+        Other layouts go through the line parser, so every format string works here too.
+        """
+        if self._columnar is not None:
+            return self._columnar.parse_block(block, first_line, source_id, report)
+        text = decode_block(block, report).decode("utf-8")
+        pairs = ((first_line + i, ln) for i, ln in enumerate(io.StringIO(text, newline="\n")))
+        rows = list(self.parse_lines(pairs, source_id, report))
+        return pa.RecordBatch.from_pylist(rows, schema=EVENT_SCHEMA)
+
+    def parse_lines(
+        self, lines: Iterable[tuple[int, str]], source_id: str, report: ParseReport
+    ) -> Iterator[dict[str, Any]]:
+        """Events of ``(line number, text)`` pairs: the regex parser, one line at a time."""
         lay = self.layout
         ix = lay.index
         times = _time_parser(lay.time_kind)
@@ -335,12 +373,12 @@ class HttpAccessFormat:
         has_user = "user" in lay.present
         fmt_name = self.name
         fallbacks = self._fallbacks
-        base = hashlib.blake2b(f"{source_id}\x1f".encode(), digest_size=12)
+        base = record_id_prefix(source_id)
         fast_match, full_match = lay.fast.match, lay.full.match
         status_of = _STATUS.get
         emitted = 0
         try:
-            for n, line in enumerate(stream, 1):
+            for n, line in lines:
                 m = None if "\\" in line else fast_match(line)
                 if m is None:
                     m = full_match(line)
@@ -400,8 +438,6 @@ class HttpAccessFormat:
                 elif ua is not None and "\\" in ua:
                     ua = unescape(ua)
                 xff = g[i_xff]
-                h = base.copy()
-                h.update(str(n).encode())
                 emitted += 1
                 yield {
                     "ts": ts,
@@ -418,11 +454,10 @@ class HttpAccessFormat:
                     "source_format": fmt_name,
                     "source_file": source_id,
                     "source_line": n,
-                    "record_id": h.hexdigest(),
+                    "record_id": base + str(n),
                 }
         finally:
             report.events += emitted
-        note_decoding(stream, report)
 
 
 def _request(req: str | None, method: str | None, uri: str | None) -> tuple[str, str | None]:

@@ -17,9 +17,10 @@ Accepted shapes, told apart from the first lines of a bounded head (``HEAD_CHARS
 
 Record ids: a record that yields one event gets ``record_id(source_id, n)``; when a record
 yields several (a Google activity with several events, a Dropbox event with several assets,
-a MinIO multi-object delete) each event's index ``k`` is appended to the hashed position,
-i.e. ``record_id(f"{source_id}\\x1f{n}", k)``, which hashes ``source\\x1fn\\x1fk`` and cannot
-collide with a single-event id. Both are stable when a file is ingested again.
+a MinIO multi-object delete) each event's index ``k`` follows the record's own prefix,
+i.e. ``record_id(f"{source_id}\\x1f{n}", k)``, whose prefix hashes ``source\\x1fn`` and so
+differs from the file's: it cannot collide with a single-event id. Both are stable when a
+file is ingested again.
 
 Field readers raise ``RecordError`` with a ``category: detail`` reason (``missing time``,
 ``bad time``, ``bad ip``, ``wrong type``, ...); the driver turns it into a reject carrying the

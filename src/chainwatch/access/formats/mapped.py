@@ -28,7 +28,6 @@ an ``@``, else ``username``. A mapping mistake raises ``InputError`` naming the 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
@@ -39,7 +38,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from chainwatch.access.event import ACTIONS
-from chainwatch.access.formats.base import ParseReport
+from chainwatch.access.formats.base import ParseReport, record_id_prefix
 from chainwatch.errors import InputError
 
 MAPPABLE = (
@@ -159,7 +158,7 @@ class MappedFormat:
         """Events, one per CSV row or JSON line (``source_line``: the line it starts on)."""
         from chainwatch.access.formats.detect import note_decoding
 
-        base = hashlib.blake2b(f"{source_id}\x1f".encode(), digest_size=12)
+        base = record_id_prefix(source_id)
         records = self._csv(stream, report) if self.kind == "csv" else self._jsonl(stream, report)
         times: dict[Any, datetime] = {}
         emitted = 0
@@ -168,11 +167,9 @@ class MappedFormat:
                 event = self._event(get, times, n, raw, report)
                 if event is None:
                     continue
-                h = base.copy()
-                h.update(str(n).encode())
                 event.update(
                     source_format=self.name, source_file=source_id, source_line=n,
-                    record_id=h.hexdigest(),
+                    record_id=base + str(n),
                 )  # fmt: skip
                 emitted += 1
                 yield event

@@ -31,7 +31,6 @@ Decisions an investigator relies on:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -40,7 +39,7 @@ from typing import Any, TextIO
 from urllib.parse import unquote
 
 from chainwatch.access.event import EVENT_SCHEMA
-from chainwatch.access.formats.base import ParseReport
+from chainwatch.access.formats.base import ParseReport, record_id_prefix
 from chainwatch.access.formats.http_access import ClfTimes, unescape
 
 AUTH_TYPE_FIELD = "auth_type" in EVENT_SCHEMA.names
@@ -133,7 +132,7 @@ class S3Format:
         times = ClfTimes()
         tget, tparse = times.cache.get, times.parse
         actions: dict[str, str] = {}
-        base = hashlib.blake2b(f"{source_id}\x1f".encode(), digest_size=12)
+        base = record_id_prefix(source_id)
         match, match_esc, match_loose = _LINE.match, _LINE_ESC.match, _LINE_LOOSE.match
         status_of = _STATUS.get
         emitted = 0
@@ -143,11 +142,9 @@ class S3Format:
                     event = self._json(line.strip(), n, report)
                     if event is None:
                         continue
-                    h = base.copy()
-                    h.update(str(n).encode())
                     event.update(
                         source_format="s3", source_file=source_id, source_line=n,
-                        record_id=h.hexdigest(),
+                        record_id=base + str(n),
                     )  # fmt: skip
                     emitted += 1
                     yield event
@@ -192,8 +189,6 @@ class S3Format:
                 if key != "-" and "%" in key:
                     key = unquote(key)
                 obj = bucket if key == "-" else f"{bucket}/{key}"
-                h = base.copy()
-                h.update(str(n).encode())
                 event = {
                     "ts": ts,
                     "src_ip": None if ip == "-" else ip,
@@ -209,7 +204,7 @@ class S3Format:
                     "source_format": "s3",
                     "source_file": source_id,
                     "source_line": n,
-                    "record_id": h.hexdigest(),
+                    "record_id": base + str(n),
                 }
                 if AUTH_TYPE_FIELD:
                     extra = line[m.end() :].split()

@@ -51,7 +51,17 @@ GEO_COLUMNS = (
     "is_tor",
     "hub",
 )
-GEO_SCHEMA = pa.schema([f for f in ENRICHED_FIELDS if f.name in GEO_COLUMNS])
+# Place and organisation names come back dictionary-encoded over the compiled string table
+# (indices only, no copy of the text per address); ``enrich_batch`` decodes them to strings.
+_DICT = pa.dictionary(pa.int32(), pa.string())
+GEO_SCHEMA = pa.schema(
+    [
+        pa.field(f.name, _DICT) if pa.types.is_string(f.type) else f
+        for f in ENRICHED_FIELDS
+        if f.name in GEO_COLUMNS
+    ]
+)
+DEDUPE_SAMPLE = 65_536  # addresses looked at to decide whether deduplicating pays
 FLAGS = (("is_vpn", "vpn"), ("is_datacenter", "datacenter"), ("is_tor", "tor"))
 CURRENT_NAME = "current"
 
@@ -157,8 +167,16 @@ class IpIntel:
         return self._loc_hub
 
     def enrich(self, ips: pa.Array | pa.ChunkedArray | Sequence[str | None]) -> pa.Table:
-        """The geo/intel columns of ``GEO_SCHEMA`` for each input address, in input order."""
+        """The geo/intel columns of ``GEO_SCHEMA`` for each input address, in input order.
+
+        Logs repeat a few thousand addresses millions of times, so the distinct texts are
+        looked up once and expanded back; when a sample shows mostly distinct addresses the
+        hashing would not pay, and every address is looked up as it comes.
+        """
         arr = as_string_array(ips)
+        sample = arr.slice(0, DEDUPE_SAMPLE)
+        if len(arr) > DEDUPE_SAMPLE and len(pc.unique(sample)) > len(sample) // 2:
+            return pa.Table.from_arrays(self._enrich_unique(arr), schema=GEO_SCHEMA)
         encoded = pc.dictionary_encode(arr, null_encoding="encode")
         unique = self._enrich_unique(encoded.dictionary)
         if len(encoded.dictionary) != len(arr):  # else codes are 0..n-1: nothing to expand
@@ -196,16 +214,21 @@ class IpIntel:
         lat = np.asarray(loc_cols["lat"])[loc].astype(np.float64)
         lon = np.asarray(loc_cols["lon"])[loc].astype(np.float64)
         hub_names = pa.array([None, *self.hubs.names()], type=pa.string())
+        def names(codes: np.ndarray) -> pa.DictionaryArray:
+            return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), strings)
+
         columns = {
-            "country": strings.take(np.asarray(loc_cols["country"])[loc]),
-            "region": strings.take(np.asarray(loc_cols["region"])[loc]),
-            "city": strings.take(np.asarray(loc_cols["city"])[loc]),
+            "country": names(np.asarray(loc_cols["country"])[loc]),
+            "region": names(np.asarray(loc_cols["region"])[loc]),
+            "city": names(np.asarray(loc_cols["city"])[loc]),
             "lat": pa.array(lat, mask=np.isnan(lat)),
             "lon": pa.array(lon, mask=np.isnan(lon)),
             "asn": pa.array(asn.astype(np.int64), mask=asn == 0),
-            "as_org": strings.take(org),
+            "as_org": names(org),
             **{k: pa.array(v) for k, v in flags.items()},
-            "hub": hub_names.take(self._location_hubs()[loc]),
+            "hub": pa.DictionaryArray.from_arrays(
+                pa.array(self._location_hubs()[loc], pa.int32()), hub_names
+            ),
         }
         return [columns[f.name] for f in GEO_SCHEMA]
 
