@@ -65,6 +65,7 @@ PLACES: dict[str, tuple[Any, ...]] = {
         (),
     ),
     "123.184.0.1": ("cn", "Liaoning", "Shenyang", 41.8057, 123.4315, 4837, "China Unicom", ()),
+    "123.184.0.77": ("cn", "Liaoning", "Shenyang", 41.8057, 123.4315, 4837, "China Unicom", ()),
     "175.18.0.1": ("cn", "Jilin", "Changchun", 43.8171, 125.3235, 4837, "China Unicom", ()),
     "185.65.134.10": (
         "se",

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from chainwatch.access.geo.install import install_geo
+from chainwatch.access.geo.install import LIST_URLS, install_geo, is_url
 from chainwatch.access.geo.lookup import IpIntel
 from chainwatch.access.geo.manifest import GeoManifest
 from chainwatch.cli.options import JsonOpt
@@ -28,23 +28,41 @@ def install(
     ] = None,
     mmdb: Annotated[list[Path] | None, typer.Option(help="City MMDB (DB-IP, GeoLite2).")] = None,
     asn_csv: Annotated[list[Path] | None, typer.Option(help="ASN CSV start,end,asn,org.")] = None,
-    vpn: Annotated[list[Path] | None, typer.Option(help="VPN CIDR/ASN list (X4BNet).")] = None,
-    datacenter: Annotated[list[Path] | None, typer.Option(help="Datacenter CIDR list.")] = None,
-    tor: Annotated[list[Path] | None, typer.Option(help="Tor exit list.")] = None,
+    vpn: Annotated[
+        list[str] | None, typer.Option(help="VPN CIDR/ASN list (X4BNet): file or URL.")
+    ] = None,
+    datacenter: Annotated[
+        list[str] | None, typer.Option(help="Datacenter CIDR/ASN list: file or URL.")
+    ] = None,
+    tor: Annotated[list[str] | None, typer.Option(help="Tor exit list: file or URL.")] = None,
+    refresh_lists: Annotated[
+        bool,
+        typer.Option(
+            "--refresh-lists",
+            help="Download the current X4BNet VPN/datacenter and Tor exit lists too.",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Install DB-IP Lite city + ASN (npm registry) or your own files; compile range tables."""
-    for p in [*(mmdb or []), *(asn_csv or []), *(vpn or []), *(datacenter or []), *(tor or [])]:
+    lists = {"vpn": list(vpn or []), "datacenter": list(datacenter or []), "tor": list(tor or [])}
+    if refresh_lists:
+        for kind, urls in LIST_URLS.items():
+            lists[kind] += urls
+    for p in [*(mmdb or []), *(asn_csv or [])]:
         if not p.is_file():
             raise InputError(f"{p}: no such file")
+    for item in [x for items in lists.values() for x in items]:
+        if not is_url(item) and not Path(item).is_file():
+            raise InputError(f"{item}: no such file (nor an http(s) URL)")
     manifest = install_geo(
         load_settings().home,
         npm_dir=npm_dir,
         mmdb=mmdb or [],
         asn_csv=asn_csv or [],
-        vpn=vpn or [],
-        datacenter=datacenter or [],
-        tor=tor or [],
+        vpn=lists["vpn"],
+        datacenter=lists["datacenter"],
+        tor=lists["tor"],
     )
     if json_out:
         emit_json(manifest.to_dict())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -12,6 +12,7 @@ from rich.table import Table
 
 from chainwatch.cli.options import AsOf, JsonOpt, parse_when
 from chainwatch.cli.output import console, emit_json, esc, plain, severity_text
+from chainwatch.errors import InputError
 from chainwatch.service import access as service
 from chainwatch.settings import load_settings
 from chainwatch.storage.session import open_session
@@ -28,9 +29,31 @@ def ingest(
     project: Annotated[
         str | None, typer.Option("--project", help="Project these logs belong to.")
     ] = None,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            "--log-format",
+            help="nginx log_format or Apache LogFormat string (or combined, common); "
+            "implies --format nginx.",
+        ),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", help="YAML mapping for CSV/JSON lines; implies --format mapped."),
+    ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="Aspera syslog: the year its lines omit (default: now)."),
+    ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option("--timezone", help="Aspera syslog: the zone of its times (default UTC)."),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Parse, enrich and store logs. Re-ingesting a file adds nothing; a killed ingest resumes."""
+    """Parse, enrich and store logs. Re-ingesting a file adds nothing; a killed ingest resumes
+    with the format and options it started with."""
+    fmt, options = format_options(fmt, log_format, mapping, year, timezone)
     settings = load_settings()
     columns = (
         TextColumn("{task.description}"),
@@ -50,6 +73,7 @@ def ingest(
             fmt=fmt,
             project=project,
             progress=lambda n: bar.advance(task, n),
+            options=options,
         )
     if json_out:
         emit_json([r.to_dict() for r in results])
@@ -141,3 +165,34 @@ def detect(
     console.print(
         f"{counts['raised']} finding(s): {counts['new']} new, {counts['refreshed']} seen before"
     )
+
+
+def format_options(
+    fmt: str | None,
+    log_format: str | None,
+    mapping: Path | None,
+    year: int | None,
+    timezone: str | None,
+) -> tuple[str | None, dict[str, Any] | None]:
+    """(format, options) from the ingest flags; each option names the format it belongs to."""
+    groups = {
+        "nginx": {"log_format": log_format},
+        "mapped": {"mapping": str(mapping) if mapping is not None else None},
+        "aspera": {"year": year, "timezone": timezone},
+    }
+    given = {
+        name: {k: v for k, v in opts.items() if v is not None} for name, opts in groups.items()
+    }
+    given = {name: opts for name, opts in given.items() if opts}
+    if not given:
+        return fmt, None
+    if len(given) > 1:
+        raise InputError(f"options for different formats given together: {', '.join(given)}")
+    ((owner, options),) = given.items()
+    allowed = {"nginx": ("nginx", "apache")}.get(owner, (owner,))
+    if fmt is None:
+        fmt = owner
+    elif fmt not in allowed:
+        flags = ", ".join(f"--{k.replace('_', '-')}" for k in options)
+        raise InputError(f"{flags} does not apply to --format {fmt} (only {', '.join(allowed)})")
+    return fmt, options

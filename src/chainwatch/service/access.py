@@ -80,9 +80,11 @@ def enrich_context(session: Session, settings: Settings, project: str | None) ->
     return EnrichContext(intel=load_intel(settings), registry=view, default_project=project)
 
 
-def _choose_format(path: Path, fmt: str | None) -> Any:
+def _choose_format(path: Path, fmt: str | None, options: dict[str, Any] | None = None) -> Any:
     if fmt is not None:
-        return get_format(fmt)
+        return get_format(fmt, **(options or {}))
+    if options:
+        raise InputError(f"format options {sorted(options)} need --format")
     stream, _ = open_log(path)
     with stream:
         head = stream.read(HEAD_CHARS)
@@ -104,7 +106,13 @@ def ingest_file(
     progress: Progress | None = None,
     ctx: EnrichContext | None = None,
     workers: int | None = None,
+    options: dict[str, Any] | None = None,
 ) -> IngestResult:
+    """Parse, enrich and store one log file (see the module docstring).
+
+    ``options`` build the parser with ``fmt`` (``log_format`` for nginx/apache, ``mapping``
+    for mapped, ``year``/``timezone`` for aspera) and are kept with the ingest for a resume.
+    """
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     digest = file_sha256(path)
@@ -119,7 +127,10 @@ def ingest_file(
             row.report.get("reject_reasons", {}),
             row.id,
         )
-    parser = _choose_format(path, fmt if row is None else row.format)
+    if row is None:
+        parser = _choose_format(path, fmt, options)
+    else:  # a resumed ingest: the very parser it started with
+        parser = _choose_format(path, row.format, row.format_options)
     ctx = ctx or enrich_context(session, settings, project)
     resumed = row is not None
     if row is None:
@@ -128,6 +139,7 @@ def ingest_file(
             path=str(path),
             size=path.stat().st_size,
             format=parser.name,
+            format_options=dict(options) if options else None,
             project=project,
             status="running",
             started_at=datetime.now(UTC),
@@ -257,6 +269,7 @@ def ingest_paths(
     fmt: str | None = None,
     project: str | None = None,
     progress: Progress | None = None,
+    options: dict[str, Any] | None = None,
 ) -> list[IngestResult]:
     files: list[Path] = []
     for p in paths:
@@ -266,9 +279,20 @@ def ingest_paths(
             files.append(p)
         else:
             raise InputError(f"{p}: no such file or directory")
+    if fmt is not None or options:
+        _choose_format(Path(), fmt, options)  # bad options fail before any file is read
     ctx = enrich_context(session, settings, project)
     return [
-        ingest_file(session, settings, f, fmt=fmt, project=project, progress=progress, ctx=ctx)
+        ingest_file(
+            session,
+            settings,
+            f,
+            fmt=fmt,
+            project=project,
+            progress=progress,
+            ctx=ctx,
+            options=options,
+        )
         for f in files
     ]
 

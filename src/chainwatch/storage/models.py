@@ -266,6 +266,7 @@ class LogIngestRow(Base):
     path: Mapped[str] = mapped_column(String(2000))
     size: Mapped[int] = mapped_column(BigInteger)
     format: Mapped[str] = mapped_column(String(32))
+    format_options: Mapped[dict | None] = mapped_column(JSON)  # what the parser was built with
     compression: Mapped[str | None] = mapped_column(String(16))
     project: Mapped[str | None] = mapped_column(KEY)
     status: Mapped[str] = mapped_column(String(16))  # running, complete

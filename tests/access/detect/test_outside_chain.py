@@ -22,10 +22,12 @@ def test_undeclared_party_unknown_account_and_anonymous_address(enrich, dctx):
             },
             {"ts": 120, "principal": "stranger@x.example", "src_ip": "8.8.8.8"},
             {"ts": 180, "principal": None, "src_ip": "45.76.1.1"},
+            {"ts": 240, "principal": None, "src_ip": "45.76.1.200"},
+            {"ts": 300, "principal": None, "src_ip": "2001:db8::7"},
         ]
     )
     found = {f.subject_key: f for f in outside_chain.detect(events, dctx)}
-    assert set(found) == {"yuanfang", "stranger@x.example", "45.76.1.1"}
+    assert set(found) == {"yuanfang", "stranger@x.example", "45.76.1.0/24", "2001:db8::7"}
     party = found["yuanfang"]
     assert party.rule_id == "CHAIN-1" and party.severity is Severity.H
     assert party.subject_type is SubjectType.PARTY and party.project == "lanternfall-s1"
@@ -42,7 +44,13 @@ def test_undeclared_party_unknown_account_and_anonymous_address(enrich, dctx):
     )
     assert "lf1-yuanfang is undeclared" in party.summary
     assert found["stranger@x.example"].subject_type is SubjectType.ACCOUNT
-    assert found["45.76.1.1"].subject_type is SubjectType.IP
+    block = found["45.76.1.0/24"]  # one unknown /24: one finding naming both addresses
+    assert block.subject_type is SubjectType.IP and block.evidence["ips"] == [
+        "45.76.1.1",
+        "45.76.1.200",
+    ]
+    assert block.summary.startswith("addresses in 45.76.1.0/24 touched")
+    assert found["2001:db8::7"].summary.startswith("address 2001:db8::7 touched")
 
 
 def test_access_before_the_engagement_starts(enrich, dctx):

@@ -220,3 +220,48 @@ def test_reinstall_switches_current_and_prunes(tmp_path: Path, geo: SimpleNamesp
     assert data["format"] == 1 and "path" not in data
     city = next(s for s in data["sources"] if s["kind"] == "city")
     assert city["files"][0]["sha256"] == hashlib.sha256(geo.CITY_CSV.read_bytes()).hexdigest()
+
+
+def test_lists_refresh_from_urls(tmp_path: Path, geo: SimpleNamespace) -> None:
+    """Lists given as URLs are downloaded, parsed and recorded with their address."""
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    site = tmp_path / "site"
+    (site / "X4BNet" / "output" / "vpn").mkdir(parents=True)
+    (site / "X4BNet" / "output" / "vpn" / "ipv4.txt").write_bytes(geo.VPN_FILE.read_bytes())
+    (site / "exit-addresses").write_bytes(geo.TOR_FILE.read_bytes())
+    handler = partial(SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        manifest = install_geo(
+            tmp_path / "home",
+            city_csv=[geo.CITY_CSV],
+            asn_csv=[geo.ASN4_CSV],
+            vpn=[f"{base}/X4BNet/output/vpn/ipv4.txt"],
+            tor=[f"{base}/exit-addresses"],
+        )
+        with pytest.raises(InputError, match="HTTP 404"):
+            install_geo(
+                tmp_path / "other",
+                city_csv=[geo.CITY_CSV],
+                asn_csv=[geo.ASN4_CSV],
+                vpn=[f"{base}/missing.txt"],
+            )
+    finally:
+        server.shutdown()
+        server.server_close()
+    vpn = next(s for s in manifest.sources if s.kind == "vpn")
+    assert vpn.name == f"{base}/X4BNet/output/vpn/ipv4.txt"
+    assert vpn.licence == "MIT" and "X4BNet" in (vpn.attribution or "")
+    assert vpn.files[0].sha256 == hashlib.sha256(geo.VPN_FILE.read_bytes()).hexdigest()
+    tor = next(s for s in manifest.sources if s.kind == "tor")
+    assert tor.records and tor.records > 0
+    assert not (
+        tmp_path / "other" / "geo" / "current"
+    ).exists()  # a failed refresh installs nothing
+    assert manifest.counts["vpn4"] > 0

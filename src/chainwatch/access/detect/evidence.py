@@ -9,7 +9,10 @@ investigator can open the raw log line.
 Detectors query the enriched Arrow table through DuckDB (no copy) as the view ``ev``, which adds:
 ``t_us`` (epoch microseconds, so windows are integer arithmetic with no time-zone rules),
 ``account`` (principal, e-mails lower-cased as ``context.normalize_account`` does) and
-``subject`` (the account, else the source IP) with ``subject_type``.
+``subject`` (the account, else the source IP) with ``subject_type``, and ``client`` (the
+account, else the IPv4 /24 of the source, else the IPv6 address) with ``client_type``
+(``account``, ``network``, ``ip``): detectors that would otherwise raise one finding per
+address of one unknown office or hosting block (CHAIN-1, NET-6) group by it.
 """
 
 from __future__ import annotations
@@ -29,11 +32,17 @@ _VIEW = """
 CREATE VIEW ev AS
 SELECT *,
        coalesce(account, src_ip) AS subject,
-       CASE WHEN account IS NOT NULL THEN 'account' ELSE 'ip' END AS subject_type
+       CASE WHEN account IS NOT NULL THEN 'account' ELSE 'ip' END AS subject_type,
+       coalesce(account, client_net) AS client,
+       CASE WHEN account IS NOT NULL THEN 'account'
+            WHEN client_net IS DISTINCT FROM src_ip THEN 'network' ELSE 'ip' END AS client_type
 FROM (
     SELECT *,
            CASE WHEN strpos(principal, '@') > 0 THEN lower(trim(principal))
                 ELSE nullif(trim(principal), '') END AS account,
+           CASE WHEN regexp_full_match(src_ip, '[0-9]{1,3}([.][0-9]{1,3}){3}')
+                THEN regexp_replace(src_ip, '[.][0-9]+$', '.0/24') ELSE src_ip END
+               AS client_net,
            coalesce(status, 0) < 400 AS succeeded,
            coalesce(is_vpn, false) OR coalesce(is_datacenter, false) OR coalesce(is_tor, false)
                AS is_anonymizer
@@ -118,6 +127,13 @@ def base_evidence(group: dict, **extra: Any) -> dict[str, Any]:
 
 def subject_type(kind: str) -> SubjectType:
     return SubjectType.ACCOUNT if kind == "account" else SubjectType.IP
+
+
+def who_text(kind: str, key: str) -> str:
+    """How a summary names a client: the account, ``address X`` or ``addresses in X/24``."""
+    if kind == "account":
+        return key
+    return f"addresses in {key}" if kind == "network" else f"address {key}"
 
 
 def iso(micros: int) -> str:

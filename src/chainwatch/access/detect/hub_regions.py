@@ -27,6 +27,7 @@ from chainwatch.access.detect.evidence import (
     plural,
     span,
     subject_type,
+    who_text,
 )
 from chainwatch.findings.catalogue import Severity
 from chainwatch.findings.finding import Finding
@@ -40,7 +41,7 @@ def detect(events: pa.Table, ctx: DetectContext) -> list[Finding]:
     groups = describe(
         con,
         "SELECT *, coalesce(party, '') AS party_key FROM ev WHERE hub IS NOT NULL",
-        ["party_key", "subject", "subject_type", "hub"],
+        ["party_key", "client", "client_type", "hub"],
         ctx.thresholds.evidence_refs_max,
         extra={"places": "list_distinct(list([country, region, city]))"},
     )
@@ -48,7 +49,7 @@ def detect(events: pa.Table, ctx: DetectContext) -> list[Finding]:
     for g in groups:
         profile = ctx.registry.parties.get(g["party_key"])
         declared = profile is not None and _declared_in(profile, g["hub"], g["places"])
-        who = g["subject"] if g["subject_type"] == "account" else f"address {g['subject']}"
+        who = who_text(g["client_type"], g["client"])
         of = f" of {profile.name}" if profile else " (no known party)"
         note = "where it declared a location" if declared else "where it declared no location"
         if profile is None:
@@ -60,8 +61,8 @@ def detect(events: pa.Table, ctx: DetectContext) -> list[Finding]:
         out.append(
             Finding.of(
                 "NET-6",
-                subject_type=subject_type(g["subject_type"]),
-                subject_key=g["subject"],
+                subject_type=subject_type(g["client_type"]),
+                subject_key=g["client"],
                 summary=summary,
                 evidence=base_evidence(
                     g,

