@@ -28,6 +28,7 @@ demo: $(VENV)/.installed
 # System packages the tests need: Java for the Spark parity test (Debian package).
 test: $(VENV)/.installed-test
 	command -v java >/dev/null || (apt-get update -qq && apt-get install -y -qq default-jre-headless)
+	command -v tesseract >/dev/null || (apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-kor tesseract-ocr-chi-sim fonts-wqy-microhei) || echo "OCR tests will skip"
 	$(BIN)/python -m pytest -q
 
 # The anchor (nomenklatura's logic-v2) lives in its own venv: it needs duckdb<2.
@@ -38,10 +39,12 @@ $(ANCHOR)/bin/python:
 
 bench: $(VENV)/.installed-test $(ANCHOR)/bin/python
 	command -v goaccess >/dev/null || (apt-get update -qq && apt-get install -y -qq goaccess)
+	command -v exiftool >/dev/null || (apt-get update -qq && apt-get install -y -qq libimage-exiftool-perl)
 	$(BIN)/python bench/registry_bench.py
 	$(BIN)/python bench/screening_eval.py
 	$(BIN)/python bench/screening_bench.py --anchor-python $(ANCHOR)/bin/python
 	$(BIN)/python bench/access_bench.py
+	$(BIN)/python bench/scan_bench.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench

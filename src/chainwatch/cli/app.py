@@ -20,7 +20,9 @@ from chainwatch.cli import geo as geo_cli
 from chainwatch.cli import lists as lists_cli
 from chainwatch.cli import logs as logs_cli
 from chainwatch.cli import registry as registry_cli
+from chainwatch.cli import scan as scan_cli
 from chainwatch.cli import screen as screen_cli
+from chainwatch.cli import text as text_cli
 from chainwatch.cli.options import AsOf, JsonOpt, parse_when
 from chainwatch.cli.output import console, emit_json, esc, fail, severity_text
 from chainwatch.errors import ChainFileError, ChainwatchError, InputError
@@ -60,6 +62,8 @@ app.add_typer(lists_cli.app, name="lists")
 app.add_typer(logs_cli.app, name="logs")
 app.add_typer(geo_cli.app, name="geo")
 app.add_typer(screen_cli.app, name="screen")
+app.add_typer(text_cli.app, name="text")
+app.command("scan")(scan_cli.scan)
 
 
 def _version(value: bool) -> None:

@@ -214,6 +214,7 @@ class IpIntel:
         lat = np.asarray(loc_cols["lat"])[loc].astype(np.float64)
         lon = np.asarray(loc_cols["lon"])[loc].astype(np.float64)
         hub_names = pa.array([None, *self.hubs.names()], type=pa.string())
+
         def names(codes: np.ndarray) -> pa.DictionaryArray:
             return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), strings)
 
