@@ -171,7 +171,19 @@ def test_demo_raises_chain2_and_writes_the_report(cli, tmp_path):
         for src in f["evidence"].get("sources", [])
     }
     assert sources == {"bluehollow-lanternfall.s3.log", "hanbit-delivery.access.log"}
+    # the returned delivery: retake notes in Chinese with NK-norm Korean, a Red Star mark
+    # stack on a key frame, a model sheet dated in Pyongyang time
+    zip_name = "delivery/LF-S1_ep105_delivery.zip"
+    files = {(f["rule_id"], f["subject"]["key"]): f for f in data["findings"]}
+    frame = files[("FILE-1", f"{zip_name}!frames/LF-S1_ep105_sh0420_key_v003.jpg")]
+    assert frame["evidence"]["serials"] == ["WM4B1D07E2K91QA", "WM0C7F3A9D2X5RB"]
+    assert ("FILE-2", f"{zip_name}!reference/LF-S1_model_sheet_hero.pdf") in files
+    notes = f"{zip_name}!notes/retake_ep105_sh0420.txt"
+    assert ("FILE-6", notes) in files and ("LANG-1", notes) in files
+    assert all(f["project"] == "lanternfall-s1" for (rule, _), f in files.items() if "FILE" in rule)
     html = (out / "report.html").read_text("utf-8")
+    for text in ("FILE-1", "WM4B1D07E2K91QA", "FILE-2", "LANG-1", "retake_ep105_sh0420.txt"):
+        assert text in html
     for text in (
         "Hanbit Motion Co., Ltd.",
         "Dasol Ink &amp; Paint",

@@ -15,6 +15,7 @@ from typing import Any
 
 from chainwatch.access.geo.install import install_geo
 from chainwatch.demo.access_logs import write_demo_logs
+from chainwatch.demo.delivery import write_demo_delivery
 from chainwatch.errors import InputError
 from chainwatch.report.html import write_report
 from chainwatch.service.access import ingest_paths
@@ -22,11 +23,13 @@ from chainwatch.service.analyze import run_analyzers
 from chainwatch.service.chains import import_chain_file
 from chainwatch.service.lists import import_list
 from chainwatch.service.report import build_report_data
+from chainwatch.service.scan import scan_paths
 from chainwatch.settings import Settings
 from chainwatch.storage import findings_store
 from chainwatch.storage.session import dispose_engines, open_session, upgrade
 
 MARKER = ".chainwatch-demo"
+DEMO_PROJECT = "lanternfall-s1"  # the production the returned delivery belongs to
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,11 @@ def run_demo(out: Path, now: datetime) -> DemoResult:
         )
         ingest_paths(session, settings, write_demo_logs(out / "logs"))
         analyzers = run_analyzers(session, settings, now)
+        delivery = write_demo_delivery(out / "delivery")
+        scanned = scan_paths(
+            [delivery], project=DEMO_PROJECT, session=session, base=out, workers=0, now=now
+        )
+        analyzers["files"] = {"raised": len(scanned.findings), **(scanned.recorded or {})}
         data = build_report_data(
             session, now, title="chainwatch demo: Lanternfall, Season 1", home=str(home)
         )
