@@ -277,3 +277,67 @@ class LogIngestRow(Base):
     events: Mapped[int] = mapped_column(BigInteger, default=0)
     rejects: Mapped[int] = mapped_column(BigInteger, default=0)
     report: Mapped[dict] = mapped_column(JSON)
+
+
+class CatalogAssetRow(Base):
+    """A master the studio holds (image or video), fingerprinted for catalog matching.
+
+    The content hash identifies it: adding the same file again updates its labels only.
+    Fingerprints live in ``catalog_fingerprints``; the search index is rebuilt from them.
+    """
+
+    __tablename__ = "catalog_assets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    project: Mapped[str] = mapped_column(KEY, index=True)
+    episode: Mapped[str | None] = mapped_column(String(100))
+    shot: Mapped[str | None] = mapped_column(String(100))
+    path: Mapped[str] = mapped_column(String(2000))
+    media: Mapped[str] = mapped_column(String(10))  # image | video
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    frames: Mapped[int | None] = mapped_column(Integer)  # video: frames fingerprinted
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    meta: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    fingerprints: Mapped[list[CatalogFingerprintRow]] = relationship(
+        cascade=CASCADE, order_by="CatalogFingerprintRow.id", lazy="selectin"
+    )
+
+
+class CatalogFingerprintRow(Base):
+    """One perceptual hash of an asset (per sampled frame for video)."""
+
+    __tablename__ = "catalog_fingerprints"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_assets.id", ondelete="CASCADE"), index=True
+    )
+    frame: Mapped[int] = mapped_column(Integer, default=0)  # 0 for images
+    time_s: Mapped[float | None] = mapped_column(Float)  # video: where the frame is
+    algorithm: Mapped[str] = mapped_column(String(16))  # e.g. pdq
+    hash: Mapped[str] = mapped_column(String(128))  # hex
+    quality: Mapped[int | None] = mapped_column(Integer)
+
+
+class DistributionRow(Base):
+    """One issue of a marked copy to a recipient: who got which master, when, marked how.
+
+    ``issue_id`` is the random token the recipient's mark is keyed with (with the studio
+    secret): detection names the distribution, hence the recipient, from the mark alone.
+    """
+
+    __tablename__ = "distributions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue_id: Mapped[str] = mapped_column(String(64), unique=True)
+    asset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("catalog_assets.id", ondelete="SET NULL"), index=True
+    )
+    master_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    marked_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    project: Mapped[str] = mapped_column(KEY, index=True)
+    recipient: Mapped[str] = mapped_column(KEY, index=True)  # party key
+    path: Mapped[str] = mapped_column(String(2000))  # where the marked copy was written
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    key_version: Mapped[int] = mapped_column(Integer, default=1)
+    params: Mapped[dict] = mapped_column(JSON, default=dict)  # method version, strength, ...
