@@ -56,6 +56,7 @@ class IngestResult:
     rejects: int = 0
     reject_reasons: dict[str, int] = field(default_factory=dict)
     ingest_id: int | None = None
+    parse_cpu_s: float | None = None  # CPU time of parsing + enrichment in the pool's workers
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -173,6 +174,7 @@ def ingest_file(
         row.rejects,
         row.report["reject_reasons"],
         row.id,
+        report.parse_cpu_s,
     )
 
 
@@ -208,7 +210,9 @@ def _ingest_blocks(session, events, row, parser, stream, report, ctx, progress, 
         if row.size < 2 * BLOCK_BYTES:
             workers = 1  # a pool costs more than it saves on small files
     fmt = (parser.name, getattr(parser, "options", {}))
+    report.parse_cpu_s = 0.0
     for result in run_blocks(blocks, fmt, row.path, ctx, workers=workers):
+        report.parse_cpu_s += result.cpu_s
         fresh = [r for r in result.rejects if r.line is None or r.line > row.committed_line]
         if result.batch.num_rows:
             events.write_chunk(row.id, row.chunks, pa.Table.from_batches([result.batch]))

@@ -23,6 +23,7 @@ class ParseReport:
     events: int = 0
     rejects: list[Reject] = field(default_factory=list)
     replaced_bytes: int = 0  # bytes that were not UTF-8 (block readers; streams count their own)
+    parse_cpu_s: float | None = None  # block readers: CPU time spent in the workers
     warnings: list[str] = field(default_factory=list)
 
     def reject(self, line: int | None, reason: str, raw: str = "") -> None:
@@ -36,6 +37,7 @@ class ParseReport:
             "rejects": len(self.rejects),
             "reject_reasons": reasons_histogram(self.rejects),
             "warnings": self.warnings,
+            **({"parse_cpu_s": round(self.parse_cpu_s, 3)} if self.parse_cpu_s else {}),
         }
 
 
