@@ -587,6 +587,7 @@ def bench_parse_enrich(log: Path, lines: int, ctx: EnrichContext, workers: int) 
             t2 = time.perf_counter()
             worker_cpu += result.cpu_s
             out = result.batch
+            assert out is not None  # no sink: the batches come back
             events += out.num_rows
             rejects += len(result.rejects)
             batches += 1

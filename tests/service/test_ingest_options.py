@@ -41,19 +41,20 @@ def test_custom_log_format_is_kept_and_used_on_resume(settings, tmp_path, monkey
     options = {"log_format": CUSTOM}
     monkeypatch.setattr(access, "CHUNK_ROWS", 10)
     monkeypatch.setattr(access, "BLOCK_BYTES", 1024)
-    real_write = EventStore.write_chunk
+    real_write = EventStore.write_rejects  # called in this process for every block
+
     calls = {"n": 0}
 
-    def dying_write(self, ingest_id, chunk, table):
+    def dying_write(self, ingest_id, chunk, rejects):
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt("killed")
-        return real_write(self, ingest_id, chunk, table)
+        return real_write(self, ingest_id, chunk, rejects)
 
-    monkeypatch.setattr(EventStore, "write_chunk", dying_write)
+    monkeypatch.setattr(EventStore, "write_rejects", dying_write)
     with pytest.raises(KeyboardInterrupt), open_session(settings) as s:
         access.ingest_file(s, settings, log, fmt="nginx", options=options)
-    monkeypatch.setattr(EventStore, "write_chunk", real_write)
+    monkeypatch.setattr(EventStore, "write_rejects", real_write)
     with open_session(settings) as s:
         row = s.query(LogIngestRow).one()
         assert (row.format, row.format_options) == ("nginx", options)

@@ -211,27 +211,43 @@ def _ingest_blocks(session, events, row, parser, stream, report, ctx, progress, 
             workers = 1  # a pool costs more than it saves on small files
     fmt = (parser.name, getattr(parser, "options", {}))
     report.parse_cpu_s = 0.0
-    for result in run_blocks(blocks, fmt, row.path, ctx, workers=workers):
+    sink = ChunkSink(events.root.parent, row.id, row.chunks)
+    for result in run_blocks(blocks, fmt, row.path, ctx, workers=workers, sink=sink):
         report.parse_cpu_s += result.cpu_s
         fresh = [r for r in result.rejects if r.line is None or r.line > row.committed_line]
-        if result.batch.num_rows:
-            events.write_chunk(row.id, row.chunks, pa.Table.from_batches([result.batch]))
-        events.write_rejects(row.id, row.chunks, fresh)
+        events.write_rejects(row.id, row.chunks, fresh)  # the worker wrote the events
         report.warnings += result.warnings
         report.replaced_bytes += result.replaced_bytes
-        report.events += result.batch.num_rows
+        report.events += result.rows
         row.chunks += 1
-        row.events += result.batch.num_rows
+        row.events += result.rows
         row.rejects += len(fresh)
         row.committed_line = result.last_line
         session.commit()
         if progress is not None:
-            progress(result.batch.num_rows)
+            progress(result.rows)
     if report.replaced_bytes:
         report.warnings.append(
             f"{report.replaced_bytes} byte(s) were not valid UTF-8 and were replaced by U+FFFD"
         )
     note_decoding(stream, report)
+
+
+@dataclass(frozen=True)
+class ChunkSink:
+    """Writes block ``k`` of an ingest as chunk ``first_chunk + k``, in the pool worker that
+    enriched it (picklable: the home, the ingest and where its chunks resume).
+
+    A killed ingest resumes at the same line with the same block boundaries, so a chunk a
+    worker wrote before its ledger commit is rewritten, file for file, not duplicated.
+    """
+
+    home: Path
+    ingest_id: int
+    first_chunk: int
+
+    def __call__(self, index: int, table: pa.Table) -> None:
+        EventStore(self.home).write_chunk(self.ingest_id, self.first_chunk + index, table)
 
 
 def _reasons(events: EventStore, ingest_id: int) -> dict[str, int]:

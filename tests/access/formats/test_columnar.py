@@ -168,19 +168,21 @@ def test_block_ingest_in_a_pool_resumes_after_a_kill(settings, tmp_path, monkeyp
     with gzip.open(path, "wt", encoding="utf-8", newline="\n") as fh:
         fh.write("\n".join(lines) + "\n")
     monkeypatch.setattr(access, "BLOCK_BYTES", 2048)
-    real_write = EventStore.write_chunk
+    # The workers write each block's events; the parent then quarantines its rejects and
+    # commits the ledger. Die in the parent there: later blocks' events are already on disk.
+    real_write = EventStore.write_rejects
     calls = {"n": 0}
 
-    def dying_write(self, ingest_id, chunk, table):
+    def dying_write(self, ingest_id, chunk, rejects):
         calls["n"] += 1
         if calls["n"] == 4:
             raise KeyboardInterrupt("killed")
-        return real_write(self, ingest_id, chunk, table)
+        return real_write(self, ingest_id, chunk, rejects)
 
-    monkeypatch.setattr(EventStore, "write_chunk", dying_write)
+    monkeypatch.setattr(EventStore, "write_rejects", dying_write)
     with pytest.raises(KeyboardInterrupt), open_session(settings) as s:
         access.ingest_file(s, settings, path, workers=2)
-    monkeypatch.setattr(EventStore, "write_chunk", real_write)
+    monkeypatch.setattr(EventStore, "write_rejects", real_write)
     with open_session(settings) as s:
         resumed = access.ingest_file(s, settings, path, workers=2)
     assert (resumed.status, resumed.format) == ("resumed", "nginx")

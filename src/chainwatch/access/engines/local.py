@@ -37,6 +37,7 @@ from chainwatch.rejects import Reject
 _WORKER_CTX: EnrichContext | None = None
 _WORKER_FORMAT: Any = None
 T = TypeVar("T")
+Sink = Callable[[int, pa.Table], Any]
 
 
 def _start_worker(ctx_bytes: bytes, fmt: tuple[str, dict[str, Any]] | None = None) -> None:
@@ -78,7 +79,8 @@ class BlockResult:
 
     first_line: int
     last_line: int
-    batch: pa.RecordBatch  # ENRICHED_SCHEMA
+    batch: pa.RecordBatch | None  # ENRICHED_SCHEMA; None when a sink stored it in the worker
+    rows: int = 0
     rejects: list[Reject] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     replaced_bytes: int = 0
@@ -86,17 +88,30 @@ class BlockResult:
 
 
 def parse_enrich_block(
-    parser: Any, ctx: EnrichContext, source_id: str, first_line: int, block: bytes
+    parser: Any,
+    ctx: EnrichContext,
+    source_id: str,
+    first_line: int,
+    block: bytes,
+    index: int = 0,
+    sink: Sink | None = None,
 ) -> BlockResult:
-    """Parse a block of whole lines with ``parser.parse_block``, then ``enrich_batch`` it."""
+    """Parse a block of whole lines with ``parser.parse_block``, then ``enrich_batch`` it.
+
+    With a ``sink`` the enriched batch is handed to ``sink(index, table)`` here, in the worker
+    (the ingest writes its Parquet chunk there), and only counts go back to the parent.
+    """
     started = time.process_time()
     report = ParseReport(file=source_id, format=parser.name)
     events = parser.parse_block(block, first_line, source_id, report)
-    lines = count_lines(block)
+    enriched = enrich_batch(events, ctx)
+    if sink is not None:
+        sink(index, pa.Table.from_batches([enriched]))
     return BlockResult(
         first_line,
-        first_line + lines - 1,
-        enrich_batch(events, ctx),
+        first_line + count_lines(block) - 1,
+        None if sink is not None else enriched,
+        enriched.num_rows,
         report.rejects,
         report.warnings,
         report.replaced_bytes,
@@ -104,7 +119,7 @@ def parse_enrich_block(
     )
 
 
-def _block_in_worker(job: tuple[str, int, bytes]) -> BlockResult:
+def _block_in_worker(job: tuple[str, int, bytes, int, Sink | None]) -> BlockResult:
     assert _WORKER_CTX is not None, "worker started without its context"
     return parse_enrich_block(_WORKER_FORMAT, _WORKER_CTX, *job)
 
@@ -116,12 +131,15 @@ def run_blocks(
     ctx: EnrichContext,
     *,
     workers: int | None = os.cpu_count(),
+    sink: Sink | None = None,
 ) -> Iterator[BlockResult]:
     """Parse and enrich blocks of log lines (``iter_line_blocks``), results in input order.
 
     ``fmt`` is the format's registry name and options: each worker builds its own parser.
+    ``sink`` (picklable, called as ``sink(block index, table)``) stores each enriched block
+    in the worker that made it, so the batches never travel back through the pool's pipes.
     """
-    jobs = ((source_id, first, block) for first, block in blocks)
+    jobs = ((source_id, first, block, k, sink) for k, (first, block) in enumerate(blocks))
     if not workers or workers <= 1:
         from chainwatch.access.formats.registry import get_format
 
