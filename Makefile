@@ -45,6 +45,11 @@ bench: $(VENV)/.installed-test $(ANCHOR)/bin/python
 	$(BIN)/python bench/screening_bench.py --anchor-python $(ANCHOR)/bin/python
 	$(BIN)/python bench/access_bench.py
 	$(BIN)/python bench/scan_bench.py
+	$(BIN)/python bench/lang_eval.py
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/pip install --quiet --no-deps invisible-watermark PyWavelets
+	$(BIN)/python bench/catalog_bench.py
+	$(BIN)/python bench/mark_bench.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench

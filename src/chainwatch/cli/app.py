@@ -2,47 +2,118 @@
 
 Every ``ChainwatchError`` becomes one line on stderr and exit code 2 (``ChainwatchGroup``);
 anything else is a bug and keeps its traceback.
+
+Each command's module is imported only when that command runs (``COMMANDS``): importing
+all of them pulls in pyarrow, duckdb, followthemoney, rapidfuzz... (about 2 s) that
+``chainwatch scan`` never uses. ``chainwatch --help`` still lists (and imports) every one.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from typer.core import TyperGroup
 
 from chainwatch import __version__
-from chainwatch.cli import chain as chain_cli
-from chainwatch.cli import findings as findings_cli
-from chainwatch.cli import geo as geo_cli
-from chainwatch.cli import lists as lists_cli
-from chainwatch.cli import logs as logs_cli
-from chainwatch.cli import registry as registry_cli
-from chainwatch.cli import scan as scan_cli
-from chainwatch.cli import screen as screen_cli
-from chainwatch.cli import text as text_cli
 from chainwatch.cli.options import AsOf, JsonOpt, parse_when
-from chainwatch.cli.output import console, emit_json, esc, fail, severity_text
-from chainwatch.errors import ChainFileError, ChainwatchError, InputError
-from chainwatch.findings.catalogue import RULES
-from chainwatch.service.analyze import ANALYZERS, run_analyzers
-from chainwatch.settings import load_settings
-from chainwatch.storage.session import open_session, upgrade
+from chainwatch.errors import ChainFileError, ChainwatchError
+
+# Every root command in the order ``chainwatch --help`` lists them: "module:attribute" of
+# its function or Typer app, imported on first use; None for the commands defined below.
+COMMANDS: dict[str, str | None] = {
+    "scan": "chainwatch.cli.scan:scan",
+    "init": None,
+    "rules": None,
+    "analyze": "chainwatch.cli.analyze:analyze",
+    "demo": None,
+    "chain": "chainwatch.cli.chain:app",
+    "projects": "chainwatch.cli.registry:projects_app",
+    "parties": "chainwatch.cli.registry:parties_app",
+    "findings": "chainwatch.cli.findings:app",
+    "lists": "chainwatch.cli.lists:app",
+    "logs": "chainwatch.cli.logs:app",
+    "geo": "chainwatch.cli.geo:app",
+    "screen": "chainwatch.cli.screen:app",
+    "text": "chainwatch.cli.text:app",
+    "catalog": "chainwatch.cli.catalog:app",
+    "mark": "chainwatch.cli.mark:app",
+}
+
+
+class _Lazy:
+    def __init__(self, name: str, target: str):
+        self.name, self.target = name, target
+
+    def build(self):
+        """The click command Typer would have built had the root app registered it."""
+        module, attribute = self.target.split(":")
+        obj = getattr(import_module(module), attribute)
+        holder = typer.Typer(pretty_exceptions_enable=False, add_completion=False)
+        if isinstance(obj, typer.Typer):
+            holder.add_typer(obj, name=self.name)
+        else:
+            holder.command(self.name)(obj)
+        return typer.main.get_group(holder).commands[self.name]
+
+
+class _LazyCommands(dict):
+    """name -> click command; a lazy entry is built the first time its value is read.
+    Names (keys, ``in``, iteration) never build anything: suggestions for a mistyped
+    command cost nothing."""
+
+    def _load(self, name):
+        value = dict.__getitem__(self, name)
+        if isinstance(value, _Lazy):
+            value = value.build()
+            dict.__setitem__(self, name, value)
+        return value
+
+    def __getitem__(self, name):
+        return self._load(name)
+
+    def get(self, name, default=None):
+        return self._load(name) if name in self else default
+
+    def items(self):
+        return [(name, self._load(name)) for name in self]
+
+    def values(self):
+        return [self._load(name) for name in self]
 
 
 class ChainwatchGroup(TyperGroup):
     """Maps user errors to one clear line and exit code 2, for every subcommand."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        defined = dict(self.commands)
+        commands = _LazyCommands()
+        for name, target in COMMANDS.items():
+            if target is not None:
+                commands[name] = _Lazy(name, target)
+            elif name in defined:
+                commands[name] = defined.pop(name)
+        commands.update(defined)
+        self.commands = commands
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(self.commands.keys())
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except ChainFileError as exc:
+            from chainwatch.cli.output import fail
+
             for problem in getattr(exc, "problems", [exc]):
                 fail(str(problem))
             raise typer.Exit(exc.exit_code) from None
         except ChainwatchError as exc:
+            from chainwatch.cli.output import fail
+
             fail(str(exc))
             raise typer.Exit(exc.exit_code) from None
 
@@ -54,16 +125,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.add_typer(chain_cli.app, name="chain")
-app.add_typer(registry_cli.projects_app, name="projects")
-app.add_typer(registry_cli.parties_app, name="parties")
-app.add_typer(findings_cli.app, name="findings")
-app.add_typer(lists_cli.app, name="lists")
-app.add_typer(logs_cli.app, name="logs")
-app.add_typer(geo_cli.app, name="geo")
-app.add_typer(screen_cli.app, name="screen")
-app.add_typer(text_cli.app, name="text")
-app.command("scan")(scan_cli.scan)
 
 
 def _version(value: bool) -> None:
@@ -84,6 +145,10 @@ def root(
 @app.command()
 def init(json_out: JsonOpt = False) -> None:
     """Create or upgrade the registry database (SQLite in CHAINWATCH_HOME, or the URL)."""
+    from chainwatch.cli.output import console, emit_json
+    from chainwatch.settings import load_settings
+    from chainwatch.storage.session import upgrade
+
     settings = load_settings()
     before, after = upgrade(settings)
     data = {
@@ -102,6 +167,11 @@ def init(json_out: JsonOpt = False) -> None:
 @app.command()
 def rules(json_out: JsonOpt = False) -> None:
     """List the rule catalogue: every finding's rule id, severity and title."""
+    from rich.table import Table
+
+    from chainwatch.cli.output import console, emit_json, severity_text
+    from chainwatch.findings.catalogue import RULES
+
     if json_out:
         emit_json([r.to_dict() for r in RULES.values()])
         return
@@ -109,32 +179,6 @@ def rules(json_out: JsonOpt = False) -> None:
     for r in RULES.values():
         table.add_row(r.id, severity_text(r.severity), r.category, r.title)
     console.print(table)
-
-
-@app.command()
-def analyze(
-    only: Annotated[
-        list[str] | None, typer.Option("--only", help=f"Analyzer(s): {', '.join(ANALYZERS)}.")
-    ] = None,
-    as_of: AsOf = None,
-    json_out: JsonOpt = False,
-) -> None:
-    """Run the analyzers over the registry and store their findings."""
-    for name in only or []:
-        if name not in ANALYZERS:
-            raise InputError(f"unknown analyzer {name!r}; choose from {', '.join(ANALYZERS)}")
-    now = parse_when(as_of)
-    settings = load_settings()
-    with open_session(settings) as session:
-        report = run_analyzers(session, settings, now, only)
-    if json_out:
-        emit_json(report)
-        return
-    for name, counts in report.items():
-        console.print(
-            f"{name}: {counts['raised']} finding(s) "
-            f"({counts['new']} new, {counts['refreshed']} seen before)"
-        )
 
 
 @app.command()
@@ -146,6 +190,9 @@ def demo(
     json_out: JsonOpt = False,
 ) -> None:
     """Build the Lanternfall demo case in a fresh data dir, run every analyzer, write a report."""
+    from rich.table import Table
+
+    from chainwatch.cli.output import console, emit_json, esc, severity_text
     from chainwatch.service.demo import run_demo
 
     result = run_demo(out, parse_when(as_of))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -29,7 +30,9 @@ from chainwatch.cli.output import (
 )
 from chainwatch.errors import InputError
 from chainwatch.forensics.limits import DEFAULT_LIMITS
-from chainwatch.service.scan import ScanResult, list_files, scan_paths
+
+if TYPE_CHECKING:
+    from chainwatch.service.scan import ScanResult
 
 
 def scan(
@@ -64,6 +67,15 @@ def scan(
     if out is not None:
         check_out_file(out, inputs=paths)
     limits = replace(DEFAULT_LIMITS, timeout_s=timeout_s)
+    if (workers is None or workers > 0) and all(os.path.lexists(p) for p in paths):
+        # The workers' forkserver warms up while this process imports the scan service
+        # (SQLAlchemy, the stores) and lists the files. (A missing path is reported below,
+        # without starting it.)
+        from chainwatch.forensics.pool import start_forkserver
+
+        start_forkserver()
+    from chainwatch.service.scan import list_files, scan_paths
+
     total = len(list_files(paths)[0])
     columns = (
         TextColumn("{task.description}"),

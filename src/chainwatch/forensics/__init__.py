@@ -14,10 +14,41 @@ FILE-5), ``notes.py`` (the one call into ``chainwatch.text`` for FILE-3/4/6 and 
 ``ocr.py`` (optional tesseract), ``inspect.py`` (the per-file pipeline), ``pool.py``.
 """
 
-from chainwatch.forensics.detect.redstar import append_marks, build_trailer, decode_trailer
-from chainwatch.forensics.inspect import Inspection, InspectOptions, inspect_bytes, inspect_file
-from chainwatch.forensics.limits import DEFAULT_LIMITS, ScanLimits
-from chainwatch.forensics.record import FileRecord
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chainwatch.forensics.detect.redstar import append_marks, build_trailer, decode_trailer
+    from chainwatch.forensics.inspect import (
+        Inspection,
+        InspectOptions,
+        inspect_bytes,
+        inspect_file,
+    )
+    from chainwatch.forensics.limits import DEFAULT_LIMITS, ScanLimits
+    from chainwatch.forensics.record import FileRecord
+
+# Imported on first use (PEP 562): ``chainwatch scan`` starts its workers' forkserver
+# after importing ``forensics.pool`` and before the extractors and their libraries.
+_HOME = {
+    "append_marks": "detect.redstar",
+    "build_trailer": "detect.redstar",
+    "decode_trailer": "detect.redstar",
+    "Inspection": "inspect",
+    "InspectOptions": "inspect",
+    "inspect_bytes": "inspect",
+    "inspect_file": "inspect",
+    "DEFAULT_LIMITS": "limits",
+    "ScanLimits": "limits",
+    "FileRecord": "record",
+}
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOME[name]}"), name)
+
 
 __all__ = [
     "DEFAULT_LIMITS",

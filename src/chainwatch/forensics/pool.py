@@ -25,9 +25,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from chainwatch.forensics.inspect import Inspection, InspectOptions, inspect_file
 from chainwatch.rejects import Reject
+
+if TYPE_CHECKING:  # imported where used: start_forkserver runs before the extractors load
+    from chainwatch.forensics.inspect import Inspection, InspectOptions
 
 PRELOAD = ["chainwatch.forensics.preload"]
 
@@ -50,6 +53,8 @@ def _set_memory_limit(limit: int) -> None:
 
 
 def _worker(conn: Connection, opts: InspectOptions) -> None:
+    from chainwatch.forensics.inspect import Inspection, inspect_file
+
     _set_memory_limit(opts.limits.memory_bytes)
     # Ctrl-C is the parent's to handle: it stops the workers (no traceback from each one).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -96,6 +101,22 @@ def _main_not_reimported() -> Iterator[None]:
             main.__file__ = path
 
 
+def _preload(text_rules: bool) -> list[str]:
+    # (a forkserver keeps the preload it started with; only benchmarks turn text rules off)
+    return PRELOAD if text_rules else ["chainwatch.forensics.inspect"]
+
+
+def start_forkserver(text_rules: bool = True) -> None:
+    """Start the forkserver (and its preload: extractors, text analyzers) now, in the
+    background, so that it warms up while this process does other work (the CLI imports
+    the scan service and lists the files meanwhile). ``run_pool`` later finds it running."""
+    from multiprocessing import forkserver
+
+    mp.get_context("forkserver").set_forkserver_preload(_preload(text_rules))
+    with _main_not_reimported():
+        forkserver.ensure_running()
+
+
 class _Slot:
     def __init__(self, ctx, opts: InspectOptions):
         self.conn, child = ctx.Pipe()
@@ -127,6 +148,8 @@ class _Slot:
 
 
 def _rejected(task: Task, reason: str) -> Inspection:
+    from chainwatch.forensics.inspect import Inspection
+
     out = Inspection()
     out.rejects.append(Reject(task.display, None, reason))
     return out
@@ -156,12 +179,13 @@ def _results(
     tasks: Sequence[Task], opts: InspectOptions, workers: int
 ) -> Iterator[tuple[int, Inspection]]:
     if workers <= 0 or not tasks:
+        from chainwatch.forensics.inspect import inspect_file
+
         for i, task in enumerate(tasks):
             yield i, inspect_file(Path(task.path), task.display, opts)
         return
     ctx = mp.get_context("forkserver")
-    # (a forkserver keeps the preload it started with; only benchmarks turn text rules off)
-    ctx.set_forkserver_preload(PRELOAD if opts.text_rules else ["chainwatch.forensics.inspect"])
+    ctx.set_forkserver_preload(_preload(opts.text_rules))
     pending = deque(enumerate(tasks))
     slots = [_Slot(ctx, opts) for _ in range(min(workers, len(tasks)))]
     timeout = opts.limits.timeout_s

@@ -10,7 +10,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from chainwatch.text.hangul import script_of
+from chainwatch.text.hangul import script_codes, script_view
 from chainwatch.text.juche import JucheDate, find_juche_dates
 from chainwatch.text.langid import LanguageShare, chinese_variant, identify_languages
 from chainwatch.text.orthography import OrthographyResult, score_orthography
@@ -99,22 +99,16 @@ class TextAnalysis:
         }
 
 
+_HAN = script_view("han", gap=None)
+
+
 def _bilingual(line_no: int, start: int, text: str) -> BilingualLine | None:
-    hangul = han = kana = 0
-    han_chars = []
-    for ch in text:
-        script = script_of(ch)
-        if script == "hangul":
-            hangul += 1
-        elif script == "han":
-            han += 1
-            han_chars.append(ch)
-        elif script == "kana":
-            kana += 1
-    if kana or hangul < MIN_BILINGUAL_CHARS or han < MIN_BILINGUAL_CHARS:
+    codes = script_codes(text)
+    hangul, han = codes.count("h"), codes.count("c")
+    if "k" in codes or hangul < MIN_BILINGUAL_CHARS or han < MIN_BILINGUAL_CHARS:
         return None
     return BilingualLine(
-        line_no, start, start + len(text), text, hangul, han, chinese_variant("".join(han_chars))
+        line_no, start, start + len(text), text, hangul, han, chinese_variant(text.translate(_HAN))
     )
 
 
@@ -137,7 +131,7 @@ def analyze_text(text: str, *, per_line: bool = True) -> TextAnalysis:
         if not body.strip():
             continue
         total_lines += 1
-        if any(script_of(c) == "hangul" for c in body):
+        if "h" in script_codes(body):
             korean_lines += 1
         found = _bilingual(number, start, body)
         if found:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 S_BASE, S_END = 0xAC00, 0xD7A3
 N_MEDIAL, N_FINAL = 21, 28
@@ -24,6 +25,7 @@ def is_syllable(ch: str) -> bool:
     return S_BASE <= ord(ch) <= S_END
 
 
+@cache  # 11,172 syllables at most; the orthography rules split each one many times
 def split_syllable(ch: str) -> tuple[str, str, str]:
     """(initial, medial, final) jamo of one syllable; final is '' when there is none."""
     code = ord(ch) - S_BASE
@@ -42,7 +44,7 @@ def final_of(ch: str) -> str:
 
 
 # Script classes used for language identification.
-def script_of(ch: str) -> str | None:
+def _script_of(ch: str) -> str | None:
     """'hangul', 'kana', 'han', 'cyrillic', 'latin' or None (digits, punctuation, space)."""
     o = ord(ch)
     if S_BASE <= o <= S_END or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
@@ -61,3 +63,47 @@ def script_of(ch: str) -> str | None:
     if ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN"):
         return "latin"
     return None
+
+
+class _ScriptTable(dict):
+    """``str.translate`` table: character -> one-letter script code, filled on first sight.
+
+    Translating a text with it classifies every character in C instead of a Python call
+    per character (the text analyzers' hottest loop); the table only ever holds characters
+    already seen, so it stays small.
+    """
+
+    def __init__(self, view: dict[str | None, str | None] | None = None):
+        super().__init__()
+        self.view = view  # script -> replacement (None deletes); absent: keep the character
+
+    def __missing__(self, code: int) -> str | None:
+        ch = chr(code)
+        script = _script_of(ch)
+        value = SCRIPT_CODES[script] if self.view is None else self.view.get(script, ch)
+        self[code] = value
+        return value
+
+
+# One letter per script class, for ``script_codes``.
+SCRIPT_CODES = {"hangul": "h", "kana": "k", "han": "c", "cyrillic": "y", "latin": "l", None: " "}
+_CODE_TABLE = _ScriptTable()
+_SCRIPT_BY_CODE = {v: k for k, v in SCRIPT_CODES.items()}
+
+
+def script_of(ch: str) -> str | None:
+    """'hangul', 'kana', 'han', 'cyrillic', 'latin' or None (digits, punctuation, space)."""
+    return _SCRIPT_BY_CODE[ch.translate(_CODE_TABLE)]
+
+
+def script_codes(text: str) -> str:
+    """``text`` with each character replaced by its script's letter (``SCRIPT_CODES``)."""
+    return text.translate(_CODE_TABLE)
+
+
+def script_view(keep: str, gap: str | None = " ") -> _ScriptTable:
+    """A translate table that keeps the characters of script ``keep``, turns characters of
+    no script (spaces, digits, punctuation) into ``gap`` (None: deleted) and deletes every
+    other script."""
+    others = {k: None for k in SCRIPT_CODES if k not in (keep, None)}
+    return _ScriptTable({**others, None: gap})

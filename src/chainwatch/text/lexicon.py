@@ -6,16 +6,22 @@ block is plain CSV: field 6 is the surface form, field 7 the Hanja, field 11 the
 spelling. Reading that block gives every NK/SK spelling pair the dictionary knows, so the
 orthography rules use a word list derived from data (no hand-typed tables) and no MeCab.
 
-The block is read once per process (~0.5 s) and cached.
+Deriving the lexicon from the block takes about 1.3 s, so the result is kept on disk after
+the first build (``lexicon-<key>.json`` in the user cache dir, see :func:`load_lexicon`) and
+read back in about 0.1 s by every later process; within a process it is built or read once.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import importlib.util
+import json
 import math
+import os
 import re
 import struct
+import tempfile
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -24,6 +30,7 @@ from importlib import metadata
 from pathlib import Path
 
 from chainwatch.errors import ConfigError
+from chainwatch.text import hangul
 from chainwatch.text.hangul import is_syllable, join_syllable, split_syllable
 
 NK_FLAG = "&북한어"
@@ -142,9 +149,8 @@ def _top_plain(entries: list[_Entry]) -> _Entry | None:
     return min(plain, key=lambda e: e.grade) if plain else None
 
 
-@cache
-def load_lexicon() -> Lexicon:
-    """Read NK-HanDic once and derive the spelling pairs and syllable frequencies."""
+def build_lexicon() -> Lexicon:
+    """Read NK-HanDic and derive the spelling pairs and syllable frequencies (no cache)."""
     dicdir = _dicdir()
     lines = _feature_lines(dicdir / "sys.dic")
     words: set[str] = set()
@@ -219,3 +225,138 @@ def load_lexicon() -> Lexicon:
         syllable_logp=logp,
         unseen_logp=math.log(1 / total),
     )
+
+
+# --- The on-disk cache -------------------------------------------------------------------
+#
+# Where: the user cache dir (platformdirs: ~/.cache/chainwatch on Linux, $XDG_CACHE_HOME
+# honoured), not $CHAINWATCH_HOME: the lexicon depends only on the installed nkhandic and on
+# this code, not on a registry, so every data dir (each test, each demo run) shares one copy.
+# Key: the nkhandic version, sys.dic's size and mtime, and a hash of the code that derives
+# the lexicon (this module and hangul.py): any change makes a new file name, so a stale
+# cache is never read. Written to a temporary file and renamed, so a reader never sees half
+# a file; anything unreadable, corrupt or of another format is rebuilt, never raised.
+
+CACHE_FORMAT = 1
+
+
+def cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("chainwatch", appauthor=False))
+
+
+def cache_key() -> str:
+    """Changes whenever the dictionary or the code that derives the lexicon changes."""
+    sys_dic = _dicdir() / "sys.dic"
+    st = sys_dic.stat()
+    digest = hashlib.sha256()
+    digest.update(f"{CACHE_FORMAT}|{metadata.version('nkhandic')}|{st.st_size}|".encode())
+    digest.update(f"{st.st_mtime_ns}|".encode())
+    for module_file in (__file__, hangul.__file__):
+        digest.update(Path(module_file).read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def _variant_row(v: Variant) -> list:
+    return [v.nk, v.sk, v.rule, v.hanja, v.common]
+
+
+def _variant(row: list) -> Variant:
+    nk, sk, rule, hanja, common = row
+    if not (isinstance(nk, str) and isinstance(sk, str) and isinstance(rule, str)):
+        raise ValueError("bad variant")
+    if not (hanja is None or isinstance(hanja, str)) or not isinstance(common, bool):
+        raise ValueError("bad variant")
+    return Variant(nk=nk, sk=sk, rule=rule, hanja=hanja, common=common)
+
+
+_WORD_SETS = ("words", "plain_words", "plain_nouns", "known_words", "particles")
+
+
+def lexicon_to_json(lex: Lexicon, key: str) -> str:
+    """A compact JSON form: each word set as one newline-joined string (fast to read back)."""
+    data = {
+        "format": CACHE_FORMAT,
+        "key": key,
+        "version": lex.version,
+        "entries": lex.entries,
+        **{name: "\n".join(sorted(getattr(lex, name))) for name in _WORD_SETS},
+        "nk_variants": [_variant_row(v) for v in lex.nk_variants.values()],
+        "sk_variants": [[sk, *_variant_row(v)] for sk, v in lex.sk_variants.items()],
+        "syllable_logp": lex.syllable_logp,
+        "unseen_logp": lex.unseen_logp,
+    }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def lexicon_from_json(text: str, key: str) -> Lexicon:
+    """The lexicon :func:`lexicon_to_json` wrote; ``ValueError`` for anything else."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("key") != key:
+        raise ValueError("another format or key")
+    sets = {
+        name: frozenset(data[name].split("\n")) if data[name] else frozenset()
+        for name in _WORD_SETS
+    }
+    nk_variants = {}
+    for row in data["nk_variants"]:
+        variant = _variant(row)
+        nk_variants[variant.nk] = variant
+    sk_variants = {row[0]: _variant(row[1:]) for row in data["sk_variants"]}
+    logp = data["syllable_logp"]
+    if not isinstance(logp, dict) or not all(isinstance(v, float) for v in logp.values()):
+        raise ValueError("bad syllable table")
+    unseen = data["unseen_logp"]
+    if not isinstance(unseen, float) or not isinstance(data["entries"], int):
+        raise ValueError("bad numbers")
+    return Lexicon(
+        version=str(data["version"]),
+        entries=data["entries"],
+        nk_variants=nk_variants,
+        sk_variants=sk_variants,
+        syllable_logp=logp,
+        unseen_logp=unseen,
+        **sets,
+    )
+
+
+def cached_lexicon(directory: Path | None = None) -> Lexicon:
+    """The lexicon from ``directory`` (default :func:`cache_dir`), built and saved there first
+    when the file is missing, stale or unreadable. A cache that cannot be written (read-only
+    home) only costs the build: the lexicon is still returned."""
+    directory = cache_dir() if directory is None else directory
+    key = cache_key()
+    path = directory / f"lexicon-{key}.json"
+    try:
+        return lexicon_from_json(path.read_text("utf-8"), key)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        pass  # missing, corrupt or from another format: build it again
+    lex = build_lexicon()
+    try:
+        _write_atomically(path, lexicon_to_json(lex, key))
+        for stale in directory.glob("lexicon-*.json"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return lex
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".lexicon-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@cache
+def load_lexicon() -> Lexicon:
+    """NK-HanDic's spelling pairs and syllable frequencies, once per process: read from the
+    on-disk cache (:func:`cached_lexicon`), built from the dictionary when there is none."""
+    return cached_lexicon()

@@ -19,7 +19,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -240,6 +240,15 @@ def _quote_hits(text: str) -> list[RuleHit]:
     return hits
 
 
+@lru_cache(maxsize=1 << 16)
+def _word_hits(word: str, following: str) -> tuple[tuple[str, str, str, int, int], ...]:
+    """The dictionary and ending hits of one eojeol (offsets from its start), remembered:
+    a document's lines are scored alone and again as the whole text, and common words recur."""
+    lex = load_lexicon()
+    found = _lexicon_hits(word, 0, lex) + _ending_hits(word, 0, lex, following)
+    return tuple((h.rule, h.side, h.text, h.start, h.end) for h in found)
+
+
 def find_hits(text: str) -> list[RuleHit]:
     """Every NK-norm and SK-norm spelling in the text, with offsets into ``text``."""
     lex = load_lexicon()
@@ -250,8 +259,8 @@ def find_hits(text: str) -> list[RuleHit]:
         following = ""
         if k + 1 < len(words) and not text[m.end() : words[k + 1].start()].strip():
             following = words[k + 1].group()[0]
-        hits += _lexicon_hits(word, offset, lex)
-        hits += _ending_hits(word, offset, lex, following)
+        for rule, side, hit, start, end in _word_hits(word, following):
+            hits.append(RuleHit(rule, side, hit, offset + start, offset + end))
     for m in _SK_SPACED.finditer(text):
         g = 1 if m.group(1) else 2
         hits.append(RuleHit("O7", "sk", m.group(0), m.start(), m.end(g)))
@@ -285,9 +294,12 @@ def nk_probability(hits: list[RuleHit], model: dict[str, Any] | None = None) -> 
     return 1.0 / (1.0 + math.exp(-z))
 
 
+_SYLLABLE_RUNS = re.compile(r"[\uac00-\ud7a3]+")
+
+
 def score_orthography(text: str, model: dict[str, Any] | None = None) -> OrthographyResult:
     """Verdict, calibrated score and evidence for one text (a note, a line, a document)."""
-    syllables = sum(1 for c in text if is_syllable(c))
+    syllables = len(text) - len(_SYLLABLE_RUNS.sub("", text))
     if syllables == 0:
         return OrthographyResult("not_korean", None, 0)
     hits = find_hits(text)

@@ -1,0 +1,326 @@
+"""Catalog matching benchmark: chainwatch's two tiers side by side with PDQ alone and pHash alone.
+
+On a generated studio catalog (flat-colour cels with line art over gradient skies, and grey
+pencil sketches on paper grain; ``chainwatch.catalog.samples``), every attack of issue 6's
+image suite is applied to ``--queries`` masters (positives) and to as many pictures that are
+not in the catalog (negatives, attacked the same way). Three matchers answer each query with
+(asset or nothing, score):
+
+- chainwatch: ``find_master`` (PDQ + dihedral in FAISS, then ORB + RANSAC), via the service;
+- PDQ alone: ``pdqhash.compute`` on the picture as it is, nearest catalog hash (the usual
+  ThreatExchange use), score = -distance;
+- pHash alone: ``imagehash.phash`` (64 bits), nearest catalog hash, score = -distance.
+
+Recall at 99 % precision is computed on all queries pooled (one threshold per matcher), then
+recall per attack at that threshold. Then the near-duplicate tier at scale: a million random
+PDQ hashes plus the real ones in the table, index build / cache load and time per query.
+
+    pip install imagehash   # bench only (BSD-2), or pip install -e '.[bench]'
+    python bench/catalog_bench.py [--masters 100] [--queries 20] [--million 1000000] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import faiss
+import imagehash
+import numpy as np
+import pdqhash
+from PIL import Image
+from sqlalchemy import insert
+
+from chainwatch.catalog import find_master, samples
+from chainwatch.catalog.fingerprint import _hex
+from chainwatch.catalog.index import one_thread, pdq_index
+from chainwatch.service import catalog as service
+from chainwatch.service.chains import import_chain_file
+from chainwatch.settings import Settings
+from chainwatch.storage.models import CatalogAssetRow, CatalogFingerprintRow
+from chainwatch.storage.session import dispose_engines, open_session, upgrade
+
+NEGATIVE_SEED = 50_000
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
+CHAIN = """\
+chainwatch: 1
+parties:
+  - {id: studio, kind: company, names: ["Bench Studio"]}
+projects:
+  - {id: bench, client: studio, title: "Bench"}
+"""
+
+
+def recall_at_precision(rows: list[tuple[float, bool, bool]], n_pos: int, target: float = 0.99):
+    """rows: (score, predicted, correct) per query; returns (recall, threshold)."""
+    ranked = sorted((r for r in rows if r[1]), key=lambda r: -r[0])
+    best, thr, tp, fp = 0.0, None, 0, 0
+    i = 0
+    while i < len(ranked):
+        score = ranked[i][0]
+        while i < len(ranked) and ranked[i][0] == score:  # ties enter together
+            tp += ranked[i][2]
+            fp += not ranked[i][2]
+            i += 1
+        if tp / (tp + fp) >= target and tp / n_pos >= best:
+            best, thr = tp / n_pos, score
+    return best, thr
+
+
+def setup_catalog(root: Path, n: int) -> tuple[Settings, dict[int, int], float]:
+    settings = Settings(home=root / "home", database_url=f"sqlite:///{root / 'cw.db'}")
+    upgrade(settings)
+    paths = [samples.write_png(root / "masters" / f"m{i:05d}.png", samples.studio_image(i))
+             for i in range(n)]  # fmt: skip
+    chain = root / "chain.yaml"
+    chain.write_text(CHAIN, "utf-8")
+    with open_session(settings) as session:
+        import_chain_file(session, chain)
+        t = time.perf_counter()
+        result = service.add_paths(session, settings, paths, project="bench", now=NOW)
+        add_s = time.perf_counter() - t
+    asset_seed = {f.asset_id: int(Path(f.path).stem[1:]) for f in result.files}
+    return settings, asset_seed, add_s
+
+
+class Flat:
+    """Nearest neighbour over packed binary codes (the anchors' index)."""
+
+    def __init__(self, codes: np.ndarray, bits: int) -> None:
+        self.index = faiss.IndexBinaryFlat(bits)
+        self.index.add(codes)
+
+    def nearest(self, code: np.ndarray) -> tuple[int, int]:
+        with one_thread():  # as chainwatch searches
+            d, i = self.index.search(code[None], 1)
+        return int(i[0, 0]), int(d[0, 0])
+
+
+def pdq_code(img: np.ndarray) -> np.ndarray:
+    bits, _ = pdqhash.compute(np.ascontiguousarray(img))
+    return np.frombuffer(bytes.fromhex(_hex(bits)), np.uint8)
+
+
+def phash_code(img: np.ndarray) -> np.ndarray:
+    h = imagehash.phash(Image.fromarray(img)).hash.ravel()
+    return np.packbits(h.astype(np.uint8))
+
+
+def run_attacks(settings, asset_seed, n_masters, n_queries, attack_names):
+    masters = [samples.studio_image(i) for i in range(n_masters)]
+    pdq_flat = Flat(np.stack([pdq_code(m) for m in masters]), 256)
+    phash_flat = Flat(np.stack([phash_code(m) for m in masters]), 64)
+    step = max(1, n_masters // n_queries)
+    pos_seeds = list(range(0, n_masters, step))[:n_queries]
+    neg_seeds = [NEGATIVE_SEED + i for i in range(len(pos_seeds))]
+    suite = samples.attacks(other=samples.cel_frame(NEGATIVE_SEED - 1))
+    rows = {m: [] for m in ("chainwatch", "pdq", "phash")}  # (attack, score, pred, correct, pos)
+    times = {
+        m: [] for m in ("chainwatch", "pdq", "phash", "chainwatch_pdq", "chainwatch_local",
+                        "chainwatch_none")
+    }  # fmt: skip
+    with open_session(settings) as session:
+        find_master(session, settings, masters[0])  # load the indexes once, outside the timing
+        for name in attack_names:
+            attack = suite[name]
+            for seed, positive in [(s, True) for s in pos_seeds] + [(s, False) for s in neg_seeds]:
+                img = attack(samples.studio_image(seed))
+                t = time.perf_counter()
+                found = find_master(session, settings, img)
+                dt = time.perf_counter() - t
+                times["chainwatch"].append(dt)
+                if found:
+                    times[f"chainwatch_{found[0].tier}"].append(dt)
+                    got = asset_seed[found[0].asset_id]
+                    rows["chainwatch"].append(
+                        (name, found[0].score, True, positive and got == seed, positive)
+                    )
+                else:
+                    times["chainwatch_none"].append(dt)  # no match: both tiers ran
+                    rows["chainwatch"].append((name, 0.0, False, False, positive))
+                for method, code_of, flat in (
+                    ("pdq", pdq_code, pdq_flat),
+                    ("phash", phash_code, phash_flat),
+                ):
+                    t = time.perf_counter()
+                    idx, dist = flat.nearest(code_of(img))
+                    times[method].append(time.perf_counter() - t)
+                    rows[method].append((name, -dist, True, positive and idx == seed, positive))
+    n_pos = len(pos_seeds) * len(attack_names)
+    report = {}
+    for method, r in rows.items():
+        recall, thr = recall_at_precision([(s, p, c) for _, s, p, c, _ in r], n_pos)
+        per_attack = {}
+        for name in attack_names:
+            mine = [x for x in r if x[0] == name]
+            hits = sum(1 for _, s, p, c, _ in mine if p and c and thr is not None and s >= thr)
+            false = sum(1 for _, s, p, c, _ in mine if p and not c and thr is not None and s >= thr)
+            per_attack[name] = {
+                "recall": round(hits / len(pos_seeds), 3),
+                "false_matches": false,
+                "top1": round(sum(1 for x in mine if x[3]) / len(pos_seeds), 3),
+            }
+        report[method] = {
+            "recall_at_p99": round(recall, 4),
+            "threshold": thr,
+            "per_attack": per_attack,
+            "ms_per_query_mean": round(1000 * statistics.fmean(times[method]), 2),
+            "ms_per_query_p50": round(1000 * statistics.median(times[method]), 2),
+        }
+    cw = rows["chainwatch"]
+    decided = [x for x in cw if x[2]]
+    report["chainwatch"]["own_decision"] = {
+        "recall": round(sum(1 for x in cw if x[3]) / n_pos, 4),
+        "precision": round(sum(1 for x in decided if x[3]) / max(1, len(decided)), 4),
+        "false_matches_on_negatives": sum(1 for x in decided if not x[4]),
+    }
+    for tier in ("chainwatch_pdq", "chainwatch_local", "chainwatch_none"):
+        if times[tier]:
+            name = tier.split("_")[1]
+            report["chainwatch"][f"ms_answered_by_{name}_mean"] = round(
+                1000 * statistics.fmean(times[tier]), 2
+            )
+            report["chainwatch"][f"queries_answered_by_{name}"] = len(times[tier])
+    return report, {"positives": n_pos, "negatives": len(neg_seeds) * len(attack_names)}
+
+
+def million(settings: Settings, n: int, n_masters: int, n_assets: int = 1000) -> dict:
+    """n random PDQ hashes (n_assets fake video assets) beside the real catalog; queries are
+    JPEG 70 copies of real masters (timed end to end when PDQ answers) and unrelated frames."""
+    rng = np.random.default_rng(1)
+    per = n // n_assets
+    with open_session(settings) as session:
+        t = time.perf_counter()
+        for a in range(n_assets):
+            asset = CatalogAssetRow(
+                sha256=f"{a:064x}", project="bench", path=f"/synthetic/{a}.mov", media="video",
+                frames=per, added_at=NOW, meta={},
+            )  # fmt: skip
+            session.add(asset)
+            session.flush()
+            codes = rng.integers(0, 256, (per, 32), dtype=np.uint8)
+            session.execute(
+                insert(CatalogFingerprintRow),
+                [
+                    {"asset_id": asset.id, "frame": f, "algorithm": "pdq",
+                     "hash": codes[f].tobytes().hex(), "quality": 100}
+                    for f in range(per)
+                ],
+            )  # fmt: skip
+        insert_s = time.perf_counter() - t
+    with open_session(settings) as session:
+        t = time.perf_counter()
+        index = pdq_index(session, settings)
+        build_s = time.perf_counter() - t
+        size = len(index)
+    from chainwatch.catalog import index as index_mod
+
+    index_mod._MEMO.clear()
+    with open_session(settings) as session:
+        t = time.perf_counter()
+        pdq_index(session, settings)
+        load_s = time.perf_counter() - t
+        seeds = list(range(0, n_masters, max(1, n_masters // 20)))[:20]
+        queries = [samples.jpeg(70)(samples.studio_image(i)) for i in seeds]
+        misses = [samples.studio_image(NEGATIVE_SEED + i) for i in range(10)]
+        from chainwatch.catalog.fingerprint import pdq, pdq_dihedral
+
+        search, search9, end_to_end, found = [], [], [], 0
+        for img in queries:
+            hashes = pdq_dihedral(img)
+            first = [hashes[0], pdq(np.ascontiguousarray(img[:, ::-1]))]
+            for batch, out in ((first, search), (first + hashes[1:], search9)):
+                codes = np.frombuffer(b"".join(h.code for h in batch), np.uint8).reshape(-1, 32)
+                t = time.perf_counter()
+                index.search(codes, 63)
+                out.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            res = find_master(session, settings, img)
+            if res and res[0].tier == "pdq":
+                end_to_end.append(time.perf_counter() - t)
+                found += 1
+        t = time.perf_counter()
+        for img in misses:
+            find_master(session, settings, img)
+        miss_s = (time.perf_counter() - t) / len(misses)
+    return {
+        "fingerprints": size,
+        "insert_s": round(insert_s, 1),
+        "index_build_from_table_s": round(build_s, 2),
+        "index_load_from_disk_cache_s": round(load_s, 2),
+        "index_search_2_codes_ms_p50": round(1000 * statistics.median(search), 2),
+        "index_search_2_codes_ms_max": round(1000 * max(search), 2),
+        "index_search_9_codes_ms_p50": round(1000 * statistics.median(search9), 2),
+        "find_master_pdq_hit_ms_p50": round(1000 * statistics.median(end_to_end), 2),
+        "find_master_pdq_hit_ms_max": round(1000 * max(end_to_end), 2),
+        "find_master_no_match_ms_mean": round(1000 * miss_s, 1),
+        "jpeg70_queries_found": f"{found}/{len(queries)}",
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--masters", type=int, default=100)
+    ap.add_argument("--queries", type=int, default=20, help="attacked masters per attack")
+    ap.add_argument("--million", type=int, default=1_000_000, help="0 skips the scale test")
+    ap.add_argument("--attacks", nargs="*", help="only these (names from samples.attacks)")
+    ap.add_argument("--quick", action="store_true", help="40 masters, 10 queries, 100k hashes")
+    ap.add_argument("--scale-only", action="store_true", help="only the 1 M hash test")
+    ap.add_argument("--out", type=Path, default=Path("bench/results/catalog_bench.json"))
+    args = ap.parse_args()
+    if args.quick:
+        args.masters, args.queries, args.million = 40, 10, min(args.million, 100_000)
+    names = args.attacks or list(samples.attacks())
+    with tempfile.TemporaryDirectory(prefix="cw-catalog-bench-") as tmp:
+        root = Path(tmp)
+        settings, asset_seed, add_s = setup_catalog(root, args.masters)
+        t = time.perf_counter()
+        attacks, counts = (
+            run_attacks(settings, asset_seed, args.masters, args.queries, names)
+            if not args.scale_only
+            else ({}, {})
+        )
+        attack_s = time.perf_counter() - t
+        scale = million(settings, args.million, args.masters) if args.million else None
+        dispose_engines()
+    result = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "faiss_threads_per_search": 1,
+            "load_average_1m_at_end": round(os.getloadavg()[0], 2),
+        },  # fmt: skip
+        "catalog": {
+            "masters": args.masters,
+            "add_s": round(add_s, 2),
+            "add_files_per_s": round(args.masters / add_s, 1),
+        },  # fmt: skip
+        "queries": counts,
+        "attacks_s": round(attack_s, 1),
+        "matchers": attacks,
+        "scale": scale,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", "utf-8")
+    if args.scale_only:
+        print(json.dumps(scale, indent=2))
+        return
+    print(f"{'attack':26s} {'chainwatch':>10s} {'pdq':>6s} {'phash':>6s}   (recall @P99 thr)")
+    for name in names:
+        cells = [attacks[m]["per_attack"][name]["recall"] for m in ("chainwatch", "pdq", "phash")]
+        print(f"{name:26s} {cells[0]:10.2f} {cells[1]:6.2f} {cells[2]:6.2f}")
+    for m in ("chainwatch", "pdq", "phash"):
+        r = attacks[m]
+        print(f"{m}: recall@P99 {r['recall_at_p99']:.3f}, {r['ms_per_query_mean']} ms/query")
+    print(json.dumps({"own_decision": attacks["chainwatch"]["own_decision"], "scale": scale}))
+
+
+if __name__ == "__main__":
+    main()
