@@ -187,3 +187,83 @@ def test_matroska_through_pyav_when_installed():
     record = one(buf.getvalue(), "cut12.mkv")
     assert record.type == "matroska" and record.metadata["streams"][0]["type"] == "video"
     assert RETAKE_KO in record.text_excerpt
+
+
+def _iptc_jpeg(datasets: dict[tuple[int, int], bytes]) -> bytes:
+    """A JPEG with an IPTC block in its APP13 'Photoshop 3.0' segment (8BIM resource 0x0404),
+    the way Photoshop and photo tools write it."""
+    import struct
+
+    iptc = b"".join(
+        b"\x1c" + bytes([rec, ds]) + struct.pack(">H", len(v)) + v
+        for (rec, ds), v in datasets.items()
+    )
+    resource = b"8BIM" + struct.pack(">H", 0x0404) + b"\x00\x00" + struct.pack(">I", len(iptc))
+    resource += iptc + (b"\x00" if len(iptc) % 2 else b"")
+    payload = b"Photoshop 3.0\x00" + resource
+    app13 = b"\xff\xed" + struct.pack(">H", len(payload) + 2) + payload
+    plain = samples.jpeg()
+    return plain[:2] + app13 + plain[2:]
+
+
+def test_iptc_fields_software_and_dates():
+    data = _iptc_jpeg(
+        {
+            (2, 120): b"sc12 retake",  # Caption
+            (2, 65): b"Clip Studio Paint",  # OriginatingProgram
+            (2, 55): b"20160301",  # DateCreated
+            (2, 60): b"100000+0830",  # TimeCreated, Pyongyang Time
+        }
+    )
+    record = one(data, "still.jpg")
+    assert record.metadata["iptc"]["Caption"] == "sc12 retake"
+    assert record.metadata["iptc"]["OriginatingProgram"] == "Clip Studio Paint"
+    assert "sc12 retake" in record.text_excerpt
+    assert record.offsets_seen.get("+08:30") == 1
+    assert any(f.rule_id == "FILE-2" for f in record.findings)
+
+
+def test_icc_profile_description():
+    from PIL import Image, ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 24), "white").save(buf, "JPEG", icc_profile=icc)
+    record = one(buf.getvalue(), "srgb.jpg")
+    assert "sRGB" in record.metadata["icc_description"]
+
+
+def test_pptx_slides_notes_comments_and_application():
+    a = "http://schemas.openxmlformats.org/drawingml/2006/main"
+    p = "http://schemas.openxmlformats.org/presentationml/2006/main"
+    data = samples.zip_of(
+        {
+            "[Content_Types].xml": (
+                '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/'
+                '2006/content-types"><Default Extension="xml" ContentType="application/xml"/>'
+                '<Override PartName="/ppt/presentation.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"/>'
+                "</Types>"
+            ),
+            "ppt/presentation.xml": f'<p:presentation xmlns:p="{p}"/>',
+            "ppt/slides/slide1.xml": (
+                f'<p:sld xmlns:p="{p}" xmlns:a="{a}"><p:cSld><p:spTree><p:sp><p:txBody>'
+                f"<a:p><a:r><a:t>{RETAKE_ZH}</a:t></a:r></a:p></p:txBody></p:sp>"
+                "</p:spTree></p:cSld></p:sld>"
+            ),
+            "ppt/notesSlides/notesSlide1.xml": (
+                f'<p:notes xmlns:p="{p}" xmlns:a="{a}"><p:cSld><p:spTree><p:sp><p:txBody>'
+                f"<a:p><a:r><a:t>{RETAKE_KO}</a:t></a:r></a:p></p:txBody></p:sp>"
+                "</p:spTree></p:cSld></p:notes>"
+            ),
+            "docProps/app.xml": (
+                '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+                'extended-properties"><Application>Microsoft Office PowerPoint</Application>'
+                "</Properties>"
+            ),
+        }
+    )
+    record = one(data, "review.pptx")
+    assert record.type == "pptx"
+    assert RETAKE_ZH in record.text_excerpt and RETAKE_KO in record.text_excerpt
+    assert record.metadata["app"]["Application"] == "Microsoft Office PowerPoint"
