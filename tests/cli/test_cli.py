@@ -181,8 +181,18 @@ def test_demo_raises_chain2_and_writes_the_report(cli, tmp_path):
     notes = f"{zip_name}!notes/retake_ep105_sh0420.txt"
     assert ("FILE-6", notes) in files and ("LANG-1", notes) in files
     assert all(f["project"] == "lanternfall-s1" for (rule, _), f in files.items() if "FILE" in rule)
+    # a marked frame issued to Dasol turns up in a dump: the catalog names the shot, the
+    # mark names the recipient
+    leak = str(out / "dump" / "IMG_20260812_0931.jpg")
+    cat1 = files[("CAT-1", leak)]
+    assert (cat1["evidence"]["episode"], cat1["evidence"]["shot"]) == ("105", "sh0420")
+    mark1 = files[("MARK-1", leak)]
+    assert mark1["evidence"]["recipient"] == "dasol-inkpaint" and mark1["severity"] == "C"
+    assert mark1["project"] == "lanternfall-s1"
     html = (out / "report.html").read_text("utf-8")
     for text in ("FILE-1", "WM4B1D07E2K91QA", "FILE-2", "LANG-1", "retake_ep105_sh0420.txt"):
+        assert text in html
+    for text in ("MARK-1", "CAT-1", "dasol-inkpaint", "sh0420"):
         assert text in html
     for text in (
         "Hanbit Motion Co., Ltd.",

@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from chainwatch.access.geo.install import install_geo
 from chainwatch.demo.access_logs import write_demo_logs
 from chainwatch.demo.delivery import write_demo_delivery
@@ -114,9 +116,47 @@ def run_demo(out: Path, now: datetime) -> DemoResult:
             [delivery], project=DEMO_PROJECT, session=session, base=out, workers=0, now=now
         )
         analyzers["files"] = {"raised": len(scanned.findings), **(scanned.recorded or {})}
+        analyzers["frames"] = _issue_and_trace_frames(session, settings, out, now)
         data = build_report_data(
             session, now, title="chainwatch demo: Lanternfall, Season 1", home=str(home)
         )
         report = write_report(data, out / "report.html")
         findings = [s.to_dict() for s in findings_store.list_findings(session)]
     return DemoResult(home, report, analyzers, findings)
+
+
+def _issue_and_trace_frames(
+    session: Session, settings: Settings, out: Path, now: datetime
+) -> dict[str, int]:
+    """Catalog the episode's masters, issue a marked copy to each vendor, then trace the
+    copy found in a dump: the catalog names the shot (CAT-1), the mark the recipient (MARK-1).
+    """
+    from chainwatch.demo import frames
+    from chainwatch.service.catalog import add_paths, match_paths
+    from chainwatch.service.marking import detect_paths, embed_paths
+
+    masters = frames.write_masters(out / "masters")
+    for shot, path in masters.items():
+        add_paths(session, settings, [path], project=DEMO_PROJECT, episode=frames.EPISODE,
+                  shot=shot, now=now)  # fmt: skip
+    issued = {
+        who: embed_paths(
+            session,
+            settings,
+            list(masters.values()),
+            project=DEMO_PROJECT,
+            recipient=who,
+            out_dir=out / "issued" / who,
+            now=now,
+        )
+        for who in frames.RECIPIENTS
+    }
+    copy = next(r for r in issued[frames.LEAKED_BY] if frames.LEAKED_SHOT in r.path)
+    dump = out / "dump"
+    frames.leak(Path(copy.out), dump)
+    matched = match_paths(session, settings, [dump], record=True, now=now)
+    traced = detect_paths(session, settings, [dump], record=True, now=now)
+    return {
+        "raised": len(matched.findings) + sum(len(r.findings) for r in traced),
+        "issued": sum(len(v) for v in issued.values()),
+    }
