@@ -70,7 +70,7 @@ def test_add_match_round_trip(cli, home, masters_writer):
     r = cli("catalog", "match", str(dump / "leak [red].png"))  # Rich: user text shown as-is
     assert r.exit_code == 0, r.output
     assert "[b]A1" in r.output and "[red]" in r.output
-    assert "1 CAT-1 finding(s)" in r.output
+    assert "1 finding(s)" in r.output
 
     r = cli("findings", "list", "--json")
     assert r.exit_code == 0, r.output

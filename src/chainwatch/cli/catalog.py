@@ -64,28 +64,47 @@ def add(
 def match(
     paths: Paths,
     record: Annotated[
-        bool, typer.Option("--record", help="Store the CAT-1 findings (default: only show).")
+        bool,
+        typer.Option("--record", help="Store the CAT-1 / MARK-1 findings (default: only show)."),
     ] = False,
+    marks: Annotated[
+        bool,
+        typer.Option(
+            "--marks/--no-marks",
+            help="Run mark detection on matches whose master was issued in marked copies.",
+        ),
+    ] = True,
     json_out: JsonOpt = False,
 ) -> None:
-    """Which masters do these files show? Lists project, episode, shot, score; raises CAT-1."""
+    """Which masters do these files show? Lists project, episode, shot, score; raises CAT-1,
+    and names the recipient of a marked copy (MARK-1)."""
     from chainwatch.service import catalog as service
 
     settings = load_settings()
     with open_session(settings) as session, _progress(json_out) as bar:
         task = bar.add_task("files", total=None)
         result = service.match_paths(
-            session, settings, paths, record=record, progress=lambda n: bar.advance(task, n)
+            session,
+            settings,
+            paths,
+            record=record,
+            marks=marks,
+            progress=lambda n: bar.advance(task, n),
         )
     if json_out:
         emit_json(result.to_dict())
         return
     table = Table(title="Matches")
-    for name in ("file", "project", "episode", "shot", "score", "tier", "master"):
+    for name in ("file", "project", "episode", "shot", "score", "tier", "master", "issued to"):
         table.add_column(name, overflow="fold")
     for fm in result.files:
         if not fm.matches:
-            table.add_row(plain(fm.path), plain("-", "dim"), "", "", "", "", "")
+            table.add_row(plain(fm.path), plain("-", "dim"), "", "", "", "", "", "")
+        marked = {
+            x["master_sha256"]: ", ".join(r["recipient"] for r in x.get("recipients", []))
+            or x.get("note", "")
+            for x in fm.marks
+        }
         for m in fm.matches:
             table.add_row(
                 plain(fm.path),
@@ -95,10 +114,11 @@ def match(
                 f"{m.score:.2f}",
                 m.tier,
                 plain(m.path),
+                plain(marked.get(m.sha256, "")),
             )
     console.print(table)
     s = result.summary()
-    line = f"{s['matched']} of {s['files']} file(s) matched; {s['findings']} CAT-1 finding(s)"
+    line = f"{s['matched']} of {s['files']} file(s) matched; {s['findings']} finding(s)"
     if result.recorded is not None:
         line += (
             f" stored ({result.recorded['new']} new, {result.recorded['refreshed']} seen before)"

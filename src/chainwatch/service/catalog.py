@@ -88,6 +88,7 @@ class FileMatch:
     frames: int  # pictures looked at (sampled frames for a video)
     matches: list[CatalogMatch] = field(default_factory=list)
     frames_matched: dict[int, int] = field(default_factory=dict)  # asset id -> frames
+    marks: list[dict[str, Any]] = field(default_factory=list)  # mark detection, per master
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +100,7 @@ class FileMatch:
                 {**m.to_dict(), "frames_matched": self.frames_matched.get(m.asset_id, 1)}
                 for m in self.matches
             ],
+            "marks": self.marks,
         }
 
 
@@ -248,10 +250,15 @@ def match_paths(
     paths: Iterable[Path | str],
     *,
     record: bool = False,
+    marks: bool = True,
     now: datetime | None = None,
     progress: Progress | None = None,
 ) -> MatchResult:
-    """Match every image/video under ``paths``; CAT-1 per (file, asset), stored if ``record``."""
+    """Match every image/video under ``paths``; CAT-1 per (file, asset), stored if ``record``.
+
+    With ``marks`` (the default) every match whose master was issued in marked copies goes on
+    to mark detection against that master: the recipient's MARK-1 joins the findings.
+    """
     files, early = _files(paths)
     result = MatchResult(rejects=list(early))
     for path in files:
@@ -264,10 +271,43 @@ def match_paths(
         if progress is not None:
             progress(1)
     result.findings = [f for fm in result.files for f in findings_for(fm)]
+    if marks:
+        result.findings += _hand_to_marking(session, settings, result.files)
     if record:
         stamp = now or datetime.now(UTC)
         result.recorded = findings_store.record_findings(session, result.findings, stamp)
     return result
+
+
+def _hand_to_marking(session: Session, settings: Settings, files: list[FileMatch]) -> list[Finding]:
+    """Mark detection for each matched master that has issued copies (DistributionRow)."""
+    from sqlalchemy import select
+
+    from chainwatch.service.marking import detect_one
+    from chainwatch.storage.models import DistributionRow
+
+    findings: list[Finding] = []
+    for fm in files:
+        for m in fm.matches:
+            issued = session.scalar(
+                select(DistributionRow.id).where(DistributionRow.master_sha256 == m.sha256)
+            )
+            if issued is None:
+                continue
+            try:
+                found = detect_one(session, settings, Path(fm.path), master=Path(m.path))
+            except InputError as exc:  # e.g. the master moved: say so, keep matching
+                fm.marks.append({"master_sha256": m.sha256, "note": str(exc)})
+                continue
+            fm.marks.append(
+                {
+                    "master_sha256": m.sha256,
+                    "recipients": found.recipients,
+                    "note": found.note,
+                }
+            )
+            findings += found.findings
+    return findings
 
 
 def match_file(session: Session, settings: Settings, path: Path) -> FileMatch:

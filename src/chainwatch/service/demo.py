@@ -133,7 +133,7 @@ def _issue_and_trace_frames(
     """
     from chainwatch.demo import frames
     from chainwatch.service.catalog import add_paths, match_paths
-    from chainwatch.service.marking import detect_paths, embed_paths
+    from chainwatch.service.marking import embed_paths
 
     masters = frames.write_masters(out / "masters")
     for shot, path in masters.items():
@@ -154,9 +154,6 @@ def _issue_and_trace_frames(
     copy = next(r for r in issued[frames.LEAKED_BY] if frames.LEAKED_SHOT in r.path)
     dump = out / "dump"
     frames.leak(Path(copy.out), dump)
+    # catalog match hands the match to mark detection: CAT-1 and MARK-1 in one step
     matched = match_paths(session, settings, [dump], record=True, now=now)
-    traced = detect_paths(session, settings, [dump], record=True, now=now)
-    return {
-        "raised": len(matched.findings) + sum(len(r.findings) for r in traced),
-        "issued": sum(len(v) for v in issued.values()),
-    }
+    return {"raised": len(matched.findings), "issued": sum(len(v) for v in issued.values())}
