@@ -234,3 +234,17 @@ def test_a_bad_file_inside_a_dump_is_a_note_not_a_failure(cli, home, tmp_path):
     assert r.exit_code == 0, r.output
     notes = {Path(x["path"]).name: x["note"] for x in json.loads(r.output)}
     assert "not an image" in notes["broken.png"]
+
+
+def test_issued_copies_are_never_overwritten(cli, home, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    _write(other / "sh010.png", FRAMES["sketch"](seed=31))  # same name as a master in `home`
+    out = tmp_path / "issued"
+    args = ("--project", "show-s1", "--recipient", "seoul-vendor", "--out", str(out))
+    r = cli("mark", "embed", str(home), str(other), *args)
+    assert r.exit_code == 2 and "would overwrite each other" in r.output
+    assert not out.exists() or not any(out.iterdir())  # nothing written, nothing recorded
+    assert cli("mark", "embed", str(home), *args).exit_code == 0
+    r = cli("mark", "embed", str(home), *args)  # the same again: refused, the copies stay
+    assert r.exit_code == 2 and "already exists" in r.output

@@ -123,3 +123,19 @@ def test_detect_on_spark_equals_local(settings):
     assert local, "the fixtures raise findings"
     assert sorted(f.fingerprint for f in spark) == sorted(f.fingerprint for f in local)
     assert sorted(f.summary for f in spark) == sorted(f.summary for f in local)
+
+
+def test_a_folder_with_an_unreadable_file_goes_on(settings, tmp_path):
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "a.log").write_bytes(S3.read_bytes())
+    (folder / "b.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    with open_session(settings) as s:
+        results = access.ingest_paths(s, settings, [folder])
+        assert [(Path(r.path).name, r.status) for r in results] == [
+            ("a.log", "ingested"),
+            ("b.png", "skipped"),
+        ]
+        assert results[1].reject_reasons == {"cannot tell the log format": 1}
+        with pytest.raises(InputError, match="cannot tell the log format"):
+            access.ingest_paths(s, settings, [folder / "b.png"])  # named: the user's mistake

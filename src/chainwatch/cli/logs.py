@@ -175,6 +175,8 @@ def format_options(
     timezone: str | None,
 ) -> tuple[str | None, dict[str, Any] | None]:
     """(format, options) from the ingest flags; each option names the format it belongs to."""
+    if year is not None and not 1 <= year <= 9999:
+        raise InputError(f"--year {year}: give a year between 1 and 9999")
     groups = {
         "nginx": {"log_format": log_format},
         "mapped": {"mapping": str(mapping) if mapping is not None else None},

@@ -50,7 +50,7 @@ Progress = Callable[[int], None]  # called with the number of events just stored
 @dataclass
 class IngestResult:
     path: str
-    status: str  # "ingested", "resumed", "already_ingested"
+    status: str  # "ingested", "resumed", "already_ingested", "skipped" (with its reason)
     format: str = ""
     events: int = 0
     rejects: int = 0
@@ -211,11 +211,13 @@ def _ingest_blocks(session, events, row, parser, stream, report, ctx, progress, 
             workers = 1  # a pool costs more than it saves on small files
     fmt = (parser.name, getattr(parser, "options", {}))
     report.parse_cpu_s = 0.0
+    events.drop_pending(row.id)  # a killed run's blocks beyond its last commit
     sink = ChunkSink(events.root.parent, row.id, row.chunks)
     for result in run_blocks(blocks, fmt, row.path, ctx, workers=workers, sink=sink):
         report.parse_cpu_s += result.cpu_s
         fresh = [r for r in result.rejects if r.line is None or r.line > row.committed_line]
-        events.write_rejects(row.id, row.chunks, fresh)  # the worker wrote the events
+        events.write_rejects(row.id, row.chunks, fresh)
+        events.publish(result.stored)  # the worker wrote the events; visible from now on
         report.warnings += result.warnings
         report.replaced_bytes += result.replaced_bytes
         report.events += result.rows
@@ -238,16 +240,18 @@ class ChunkSink:
     """Writes block ``k`` of an ingest as chunk ``first_chunk + k``, in the pool worker that
     enriched it (picklable: the home, the ingest and where its chunks resume).
 
-    A killed ingest resumes at the same line with the same block boundaries, so a chunk a
-    worker wrote before its ledger commit is rewritten, file for file, not duplicated.
+    Files are written pending (invisible to queries) and published by the parent just before
+    the ledger commit, so an ingest killed in between shows only what the ledger counts; a
+    resume starts at the same line with the same block boundaries and rewrites the rest.
     """
 
     home: Path
     ingest_id: int
     first_chunk: int
 
-    def __call__(self, index: int, table: pa.Table) -> None:
-        EventStore(self.home).write_chunk(self.ingest_id, self.first_chunk + index, table)
+    def __call__(self, index: int, table: pa.Table) -> list[Path]:
+        store = EventStore(self.home)
+        return store.write_chunk(self.ingest_id, self.first_chunk + index, table, pending=True)
 
 
 def _reasons(events: EventStore, ingest_id: int) -> dict[str, int]:
@@ -291,30 +295,41 @@ def ingest_paths(
     progress: Progress | None = None,
     options: dict[str, Any] | None = None,
 ) -> list[IngestResult]:
-    files: list[Path] = []
+    """Ingest files and folders. A file the user named that cannot be read is their mistake
+    (InputError); a file found inside a folder is skipped with its reason, and the rest go on.
+    """
+    files: list[tuple[Path, bool]] = []  # (file, named by the user)
     for p in paths:
         if p.is_dir():
-            files += sorted(x for x in p.rglob("*") if x.is_file())
+            files += [(x, False) for x in sorted(p.rglob("*")) if x.is_file()]
         elif p.is_file():
-            files.append(p)
+            files.append((p, True))
         else:
             raise InputError(f"{p}: no such file or directory")
     if fmt is not None or options:
         _choose_format(Path(), fmt, options)  # bad options fail before any file is read
     ctx = enrich_context(session, settings, project)
-    return [
-        ingest_file(
-            session,
-            settings,
-            f,
-            fmt=fmt,
-            project=project,
-            progress=progress,
-            ctx=ctx,
-            options=options,
-        )
-        for f in files
-    ]
+    results = []
+    for f, named in files:
+        try:
+            results.append(
+                ingest_file(
+                    session,
+                    settings,
+                    f,
+                    fmt=fmt,
+                    project=project,
+                    progress=progress,
+                    ctx=ctx,
+                    options=options,
+                )
+            )
+        except InputError as exc:
+            if named:
+                raise
+            reason = str(exc).removeprefix(f"{f}: ").split(";")[0]
+            results.append(IngestResult(str(f), "skipped", reject_reasons={reason: 1}))
+    return results
 
 
 def log_stats(session: Session, settings: Settings) -> dict[str, Any]:

@@ -198,7 +198,7 @@ def _add_one(
             "project": project,
             "episode": episode if episode is not None else row.episode,
             "shot": shot if shot is not None else row.shot,
-            "path": str(path),
+            "path": str(path.resolve()),  # where the master is, whatever the working directory
         }
         changed = any(getattr(row, k) != v for k, v in new.items())
         for k, v in new.items():
@@ -229,7 +229,7 @@ def _add_one(
         project=project,
         episode=episode,
         shot=shot,
-        path=str(path),
+        path=str(path.resolve()),
         media=media,
         width=width,
         height=height,
@@ -294,9 +294,13 @@ def _hand_to_marking(session: Session, settings: Settings, files: list[FileMatch
             )
             if issued is None:
                 continue
+            if not Path(m.path).is_file():
+                note = f"master {m.path} is no longer there: marks not checked"
+                fm.marks.append({"master_sha256": m.sha256, "note": note})
+                continue
             try:
                 found = detect_one(session, settings, Path(fm.path), master=Path(m.path))
-            except InputError as exc:  # e.g. the master moved: say so, keep matching
+            except (InputError, OSError) as exc:  # an unreadable master: say so, keep going
                 fm.marks.append({"master_sha256": m.sha256, "note": str(exc)})
                 continue
             fm.marks.append(

@@ -135,6 +135,8 @@ def _issue_and_trace_frames(
     from chainwatch.service.catalog import add_paths, match_paths
     from chainwatch.service.marking import embed_paths
 
+    for folder in ("masters", "issued", "dump"):  # the demo's own folders, rebuilt each run
+        shutil.rmtree(out / folder, ignore_errors=True)
     masters = frames.write_masters(out / "masters")
     for shot, path in masters.items():
         add_paths(session, settings, [path], project=DEMO_PROJECT, episode=frames.EPISODE,

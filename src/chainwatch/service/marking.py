@@ -150,6 +150,7 @@ def embed_paths(
         raise InputError(f"--out {out_dir} is a file; give a folder")
     # every image readable before anything is written (videos are checked as they are read)
     images = [(p, None if is_video(p) else load_image(p)) for p in files]
+    _check_targets([(p, _target(p, out_dir, recipient)) for p, _ in images])
     key = load_key(settings, create=True)
     stamp = now or datetime.now(UTC)
     results = []
@@ -218,6 +219,32 @@ def embed_paths(
             )
         )
     return results
+
+
+def _target(path: Path, out_dir: Path | None, recipient: str) -> Path:
+    folder = out_dir if out_dir is not None else path.parent / f"{MARKED_PREFIX}{recipient}"
+    return folder / path.name
+
+
+def _check_targets(pairs: list[tuple[Path, Path]]) -> None:
+    """An issued copy is never overwritten, not even by another input of the same name: its
+    distribution row would then describe a file that no longer exists."""
+    seen: set[Path] = set()
+    for source, t in pairs:
+        if t.exists() and t.resolve() == source.resolve():
+            raise InputError(f"{t} is the input file; choose another --out folder")
+        if t in seen:
+            raise InputError(
+                f"{t}: two inputs have this name and would overwrite each other; "
+                "mark them into separate --out folders"
+            )
+        seen.add(t)
+    for _, t in pairs:
+        if t.exists():
+            raise InputError(
+                f"{t} already exists: an issued copy is never overwritten; "
+                "choose another --out folder"
+            )
 
 
 def _catalog_masters(session: Session, settings: Settings, img) -> list[tuple[str, str]]:

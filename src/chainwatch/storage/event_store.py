@@ -29,8 +29,15 @@ class EventStore:
 
     # --- writing ---------------------------------------------------------------------------
 
-    def write_chunk(self, ingest_id: int, chunk: int, table: pa.Table) -> list[Path]:
-        """Write one chunk, split by UTC day; returns the files written."""
+    def write_chunk(
+        self, ingest_id: int, chunk: int, table: pa.Table, *, pending: bool = False
+    ) -> list[Path]:
+        """Write one chunk, split by UTC day; returns the files written.
+
+        ``pending`` files (``.parquet.pending``) are invisible to queries until ``publish``:
+        pool workers write ahead of the ledger, and an ingest killed before its commit must
+        not show events the ledger does not count.
+        """
         if table.num_rows == 0:
             return []
         days = pc.strftime(table["ts"], format="%Y-%m-%d", locale="C")
@@ -40,11 +47,26 @@ class EventStore:
             folder = self.root / f"day={day}"
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"ingest-{ingest_id}-{chunk:06d}.parquet"
-            tmp = path.with_suffix(".parquet.partial")
+            if pending:
+                path = path.with_suffix(".parquet.pending")
+            tmp = path.with_suffix(".partial")
             pq.write_table(part, tmp, compression="zstd")
             tmp.replace(path)
             written.append(path)
         return written
+
+    @staticmethod
+    def publish(paths: Iterable[Path]) -> None:
+        """Make pending chunk files visible (``x.parquet.pending`` → ``x.parquet``)."""
+        for path in paths:
+            path.replace(path.with_suffix(""))
+
+    def drop_pending(self, ingest_id: int) -> int:
+        """Delete pending files an earlier, killed run of this ingest left behind."""
+        stale = list(self.root.glob(f"day=*/ingest-{ingest_id}-*.parquet.pending"))
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return len(stale)
 
     def write_rejects(self, ingest_id: int, chunk: int, rejects: Iterable[Reject]) -> int:
         rows = [r.to_dict() for r in rejects]

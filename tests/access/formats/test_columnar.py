@@ -183,6 +183,13 @@ def test_block_ingest_in_a_pool_resumes_after_a_kill(settings, tmp_path, monkeyp
     with pytest.raises(KeyboardInterrupt), open_session(settings) as s:
         access.ingest_file(s, settings, path, workers=2)
     monkeypatch.setattr(EventStore, "write_rejects", real_write)
+    # killed: queries see exactly what the ledger counts, not the blocks written ahead of it
+    from chainwatch.storage.models import LogIngestRow
+
+    with open_session(settings) as s:
+        counted = s.query(LogIngestRow).one().events
+    visible = EventStore(settings.home).query("SELECT count(*) AS n FROM events", limit=None)
+    assert visible.column("n")[0].as_py() == counted > 0
     with open_session(settings) as s:
         resumed = access.ingest_file(s, settings, path, workers=2)
     assert (resumed.status, resumed.format) == ("resumed", "nginx")

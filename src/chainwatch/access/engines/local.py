@@ -82,6 +82,7 @@ class BlockResult:
     batch: pa.RecordBatch | None  # ENRICHED_SCHEMA; None when a sink stored it in the worker
     rows: int = 0
     rejects: list[Reject] = field(default_factory=list)
+    stored: list[Any] = field(default_factory=list)  # what the sink returned (pending files)
     warnings: list[str] = field(default_factory=list)
     replaced_bytes: int = 0
     cpu_s: float = 0.0  # CPU time the block took in its process (pool workers included)
@@ -105,14 +106,14 @@ def parse_enrich_block(
     report = ParseReport(file=source_id, format=parser.name)
     events = parser.parse_block(block, first_line, source_id, report)
     enriched = enrich_batch(events, ctx)
-    if sink is not None:
-        sink(index, pa.Table.from_batches([enriched]))
+    stored = sink(index, pa.Table.from_batches([enriched])) if sink is not None else None
     return BlockResult(
         first_line,
         first_line + count_lines(block) - 1,
         None if sink is not None else enriched,
         enriched.num_rows,
         report.rejects,
+        list(stored or []),
         report.warnings,
         report.replaced_bytes,
         time.process_time() - started,

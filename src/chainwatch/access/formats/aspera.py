@@ -187,7 +187,7 @@ class _Run:
         self.fmt = fmt
         self.source_id = source_id
         self.base = record_id_prefix(source_id)
-        self.year = fmt.year or datetime.now(UTC).year
+        self.year = fmt.year if fmt.year is not None else datetime.now(UTC).year
         self.last_month = 0
         self.assumed: set[str] = set()
 

