@@ -10,7 +10,6 @@ go through the same filters. Hashes are stored as the 64-hex-digit text of Threa
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,14 +51,6 @@ class Frame:
     index: int
     time_s: float | None
     image: np.ndarray  # RGB uint8
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def is_video(path: Path) -> bool:

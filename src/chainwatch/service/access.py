@@ -33,7 +33,7 @@ from chainwatch.access.formats.registry import FORMATS, get_format
 from chainwatch.access.geo.lookup import IpIntel
 from chainwatch.errors import ConfigError, InputError
 from chainwatch.findings.finding import Finding
-from chainwatch.screening.lists.snapshot import file_sha256
+from chainwatch.hashing import sha256_file as file_sha256
 from chainwatch.settings import Settings
 from chainwatch.storage import findings_store
 from chainwatch.storage import registry_store as store

@@ -25,12 +25,12 @@ from chainwatch.catalog.fingerprint import (
     is_video,
     pdq,
     read_frames,
-    sha256_file,
 )
 from chainwatch.catalog.index import catalog_dir
 from chainwatch.catalog.match import CatalogMatch, find_master
 from chainwatch.errors import InputError, NotFoundError
 from chainwatch.findings.finding import Finding, SubjectType
+from chainwatch.hashing import sha256_file
 from chainwatch.rejects import Reject, reasons_histogram
 from chainwatch.service.scan import list_files
 from chainwatch.settings import Settings

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from chainwatch.errors import InputError, NotFoundError
 from chainwatch.findings.finding import Finding, SubjectType
+from chainwatch.hashing import sha256_file
 from chainwatch.marking.detect import Detection, detect_mark
 from chainwatch.marking.images import IMAGE_SUFFIXES, load_image, save_image
 from chainwatch.marking.keys import load_key
@@ -85,14 +86,6 @@ class DetectResult:
             "findings": [f.to_dict() for f in self.findings],
             "note": self.note,
         }
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def image_files(

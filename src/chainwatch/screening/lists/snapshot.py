@@ -26,16 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from chainwatch.domain import ListEntry
+from chainwatch.hashing import sha256_file
 from chainwatch.screening.lists.base import LoadReport
 from chainwatch.screening.lists.codec import entry_from_dict, entry_hash, entry_to_dict
 
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+file_sha256 = sha256_file  # the name the list code and its callers use
 
 
 @dataclass(frozen=True)
