@@ -53,7 +53,7 @@ def test_add_match_round_trip(cli, home, masters_writer):
         "matched": 2,
         "findings": 2,
         "rejects": 1,
-        "rejects_by_reason": {"not an image": 1},
+        "rejects_by_reason": {"not an image or video chainwatch can read": 1},
     }
     assert data["recorded"] == {"new": 2, "refreshed": 0}
     by_name = {Path(f["path"]).name: f for f in data["files"]}

@@ -124,8 +124,10 @@ def _read_with_pillow(path: Path) -> np.ndarray:
             if im.width * im.height > MAX_PIXELS:
                 raise UnreadableImage(f"too large: {im.width}x{im.height} pixels")
             return np.asarray(im.convert("RGB"))
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise UnreadableImage(f"not an image: {type(exc).__name__}") from None
+    except Image.DecompressionBombError:
+        raise UnreadableImage("too large: more pixels than the decompression-bomb limit") from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise UnreadableImage("not an image or video chainwatch can read") from None
 
 
 def shrink(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:

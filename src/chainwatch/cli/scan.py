@@ -62,8 +62,8 @@ def scan(
 
     if workers is not None and workers < 0:
         raise InputError("--workers must be 0 (in this process) or more")
-    if timeout_s <= 0:
-        raise InputError("--timeout must be more than 0 seconds")
+    if not timeout_s > 0 or timeout_s == float("inf"):  # also refuses nan
+        raise InputError("--timeout must be a number of seconds more than 0")
     if out is not None:
         check_out_file(out, inputs=paths)
     limits = replace(DEFAULT_LIMITS, timeout_s=timeout_s)

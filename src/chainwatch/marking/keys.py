@@ -51,6 +51,7 @@ def load_key(settings: Settings, *, create: bool = False) -> StudioKey:
                 f"no marking key at {path}: marks can only be read with the key that made them"
             )
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.parent.chmod(0o700)  # a secrets folder that existed before: tighten it too
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another process made it first: use theirs

@@ -119,6 +119,9 @@ def install_geo(
     """
     root = Path(home) / "geo"
     root.mkdir(parents=True, exist_ok=True)
+    for stale in root.glob(".building-*"):  # left by a killed install (older than an hour)
+        if time.time() - stale.stat().st_mtime > 3600:
+            shutil.rmtree(stale, ignore_errors=True)
     began = time.perf_counter()
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
     try:
