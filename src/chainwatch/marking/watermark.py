@@ -167,10 +167,22 @@ def embed_mark(
             step = (min(got, psnr_db + 20) - psnr_db - 0.05) / 20 * 1.5
             alpha *= 10**step if math.isfinite(got) else 2
     alpha = lo
-    out = _apply(img, alpha * shaped)
-    if keep_flat:  # belt and braces: flat fills are byte-identical
-        flat = flat_pixels(img)
-        out[flat] = img[flat]
+    flat = flat_pixels(img) if keep_flat else None
+
+    def marked(a: float) -> np.ndarray:
+        out = _apply(img, a * shaped)
+        if flat is not None:  # belt and braces: flat fills are byte-identical
+            out[flat] = img[flat]
+        return out
+
+    out = marked(alpha)
+    # The search above works on the rounded delta; the image itself (channels, clipping) can
+    # land a little lower. Never issue a copy more than 0.5 dB under the target.
+    for _ in range(8):
+        if alpha == 0 or psnr(img, out) >= psnr_db - 0.5:
+            break
+        alpha *= 0.9
+        out = marked(alpha)
     return out, EmbedParams(METHOD, grid, psnr_db, keep_flat, round(alpha, 4))
 
 
