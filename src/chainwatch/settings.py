@@ -60,6 +60,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "e.g. `travel_speed_kmh: 900`, `bulk_objects_min: 25`); unknown names are an error.",
     ),
     SettingSpec(
+        "risk_config",
+        "CHAINWATCH_RISK_CONFIG",
+        "(none: the documented defaults)",
+        "YAML file of risk-aggregation settings (level thresholds, weights, recency half-life; "
+        "names as in `risk.RiskSettings`); unknown names are an error.",
+    ),
+    SettingSpec(
         "echo_sql",
         "CHAINWATCH_ECHO_SQL",
         "0",
@@ -76,6 +83,7 @@ class Settings:
     list_sources: Path | None = None
     detection_config: Path | None = None
     screening_threshold: float = 0.80
+    risk_config: Path | None = None
 
 
 def _default_home() -> Path:
@@ -116,6 +124,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     detection = Path(det_raw).expanduser() if det_raw else None
     if detection is not None and not detection.is_file():
         raise ConfigError(f"CHAINWATCH_DETECTION_CONFIG={det_raw!r}: no such file")
+    risk_raw = env.get("CHAINWATCH_RISK_CONFIG", "").strip()
+    risk = Path(risk_raw).expanduser() if risk_raw else None
+    if risk is not None and not risk.is_file():
+        raise ConfigError(f"CHAINWATCH_RISK_CONFIG={risk_raw!r}: no such file")
     thr_raw = env.get("CHAINWATCH_SCREENING_THRESHOLD", "").strip()
     try:
         threshold = float(thr_raw) if thr_raw else 0.80
@@ -128,6 +140,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         screening_threshold=threshold,
         detection_config=detection,
+        risk_config=risk,
         home=home,
         database_url=url,
         echo_sql=echo_raw in {"1", "true", "yes"},
