@@ -119,6 +119,8 @@ def test_analyze_and_findings(cli, sample_chain):
         "chain": {"raised": 2, "new": 2, "refreshed": 0, "resolved": 0},
         "screening": {"raised": 0, "new": 0, "refreshed": 0, "resolved": 0},  # no lists
         "access": {"raised": 0, "new": 0, "refreshed": 0, "resolved": 0},  # no logs
+        # CHAIN-3: none of the four engaged vendors has a signed declaration
+        "declarations": {"raised": 4, "new": 4, "refreshed": 0, "resolved": 0},
     }
     listed = json.loads(cli("findings", "list", "--rule", "chain-2", "--json").output)
     assert [f["subject"]["key"] for f in listed] == ["middleman", "far-studio"]
@@ -203,9 +205,66 @@ def test_demo_raises_chain2_and_writes_the_report(cli, tmp_path):
         "Shenyang Yuanfang Digital Animation Co., Ltd.",
     ):
         assert text in html
+    _demo_pack_and_ledger_verify_and_catch_one_byte(cli, out, data)
     # run twice: the demo rebuilds its own data dir instead of piling up findings
     again = json.loads(cli("demo", "--out", str(out), "--as-of", "2026-11-25", "--json").output)
     assert len(again["findings"]) == len(data["findings"])
+    assert cli("evidence", "verify", str(out / "evidence-pack")).exit_code == 0  # replaced
+
+
+def _demo_pack_and_ledger_verify_and_catch_one_byte(cli, out, data):
+    """The issue's "done when": the demo's evidence pack and ledger verify, and each fails,
+    naming the file or the record, after a one-byte change."""
+    import sqlite3
+
+    pack = out / "evidence-pack"
+    assert data["pack"]["out"] == str(pack)
+    for name in ("report.html", "report.pdf", "findings.json", "manifest.json", "README.txt"):
+        assert (pack / name).is_file(), name
+    assert data["pack"]["pdf"]["made"], data["pack"]["pdf"]
+    assert (pack / "report.pdf").read_bytes().startswith(b"%PDF-")
+    page = (pack / "report.html").read_text("utf-8")
+    assert 'class="dprk" data-iso2="KP"' in page and 'class="chain-graph"' in page
+    assert "NET-1" in page and "175.45.178.20" in page
+
+    ok = cli("evidence", "verify", str(pack))
+    assert ok.exit_code == 0, ok.output
+    assert "pack verified" in ok.output
+    target = pack / "screening.json"
+    raw = bytearray(target.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    target.write_bytes(bytes(raw))
+    bad = cli("evidence", "verify", str(pack))
+    assert bad.exit_code == 1
+    assert "screening.json" in bad.output and "modified" in bad.output
+    raw[len(raw) // 2] ^= 0x01
+    target.write_bytes(bytes(raw))  # restored: verifies again
+    assert cli("evidence", "verify", str(pack)).exit_code == 0
+
+    # the ledger, in the demo's own database
+    import os
+
+    home = out / "data"
+    os.environ["CHAINWATCH_HOME"] = str(home)  # the cli fixture restores it afterwards
+    good = cli("ledger", "verify", "--json")
+    assert good.exit_code == 0, good.output
+    db = sqlite3.connect(home / "chainwatch.db")
+    try:
+        seq, payload = db.execute(
+            "SELECT seq, payload FROM ledger_entries ORDER BY seq LIMIT 1"
+        ).fetchone()
+        changed = payload[:-2] + chr(ord(payload[-2]) ^ 1) + payload[-1]  # one byte
+        db.execute("UPDATE ledger_entries SET payload = ? WHERE seq = ?", (changed, seq))
+        db.commit()
+        broken = cli("ledger", "verify", "--json")
+        assert broken.exit_code == 1
+        problems = json.loads(broken.output)["problems"]
+        assert seq in {p["seq"] for p in problems}
+        assert cli("evidence", "verify", str(pack), "--against-db").exit_code == 1
+    finally:
+        db.execute("UPDATE ledger_entries SET payload = ? WHERE seq = ?", (payload, seq))
+        db.commit()
+        db.close()
 
 
 def test_demo_refuses_a_foreign_directory(cli, tmp_path):

@@ -138,3 +138,21 @@ def test_base_names_files_relative_to_it(tmp_path):
     keys = {f.subject_key for f in result.findings}
     assert keys == {"delivery/ep3/sc12.jpg", "delivery/ep3/layout.pdf", "delivery/notes.docx"}
     assert "delivery/bundle.zip!../evil" in {r.file for r in result.rejects}
+
+
+def test_a_link_the_user_names_is_followed_but_not_links_inside_folders(tmp_path):
+    d = delivery(tmp_path)
+    (tmp_path / "frame.jpg").symlink_to(d / "ep3" / "sc12.jpg")
+    named = scan_paths([tmp_path / "frame.jpg"], workers=0).summary()
+    assert named["files"] == 1 and named["findings_by_rule"] == {"FILE-1": 1}
+    (tmp_path / "dump").mkdir()
+    (tmp_path / "dump" / "elsewhere").symlink_to(d, target_is_directory=True)
+    (tmp_path / "dump" / "frame.jpg").symlink_to(d / "ep3" / "sc12.jpg")
+    walked = scan_paths([tmp_path / "dump"], workers=0)
+    assert walked.summary()["findings_by_rule"] == {}
+    reasons = {Path(r.file).name: r.reason for r in walked.rejects}
+    assert set(reasons) == {"elsewhere", "frame.jpg"}
+    assert "not followed" in reasons["elsewhere"]
+    (tmp_path / "gone").symlink_to(tmp_path / "nothing-here")
+    with pytest.raises(InputError, match="a link to .* which does not exist"):
+        scan_paths([tmp_path / "gone"], workers=0)

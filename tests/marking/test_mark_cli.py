@@ -179,10 +179,10 @@ def test_master_found_through_the_catalog(db_settings, sample_chain, tmp_path):
     assert (f.evidence["episode"], f.evidence["shot"]) == ("105", "030")
 
 
-def _clip(path, frames, crf=8, size=None):
+def _clip(path, frames, crf=8, size=None, rate=12):
     av = pytest.importorskip("av")
     with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=12)
+        stream = out.add_stream("libx264", rate=rate)
         h, w = frames[0].shape[:2] if size is None else size
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
         stream.options = {"crf": str(crf)}
@@ -248,3 +248,61 @@ def test_issued_copies_are_never_overwritten(cli, home, tmp_path):
     assert cli("mark", "embed", str(home), *args).exit_code == 0
     r = cli("mark", "embed", str(home), *args)  # the same again: refused, the copies stay
     assert r.exit_code == 2 and "already exists" in r.output
+
+
+def test_cut_out_clip_found_through_the_catalog(cli, home, tmp_path):
+    """The whole path a studio runs: catalogue the master clip, issue marked copies, a cut
+    from the middle of one turns up re-encoded; `mark detect` finds the master and where the
+    cut starts through the catalog, and names the recipient (MARK-1 with episode and shot)."""
+    pytest.importorskip("av")
+    from chainwatch.marking.video import read_frames
+
+    base = FRAMES["cel"](h=288, w=512 + 3 * 48, seed=51)
+    master = _clip(tmp_path / "sh070.mp4", [base[:, 3 * i : 3 * i + 512] for i in range(48)])
+    r = cli(
+        "catalog", "add", str(master), "--project", "show-s1", "--episode", "102",
+        "--shot", "070", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    issued = {}
+    for party in ("seoul-vendor", "colour-house"):
+        r = cli(
+            "mark", "embed", str(master), "--project", "show-s1", "--recipient", party,
+            "--out", str(tmp_path / party), "--json",
+        )  # fmt: skip
+        assert r.exit_code == 0, r.output
+        (issued[party],) = json.loads(r.output)
+    assert issued["colour-house"]["params"]["segment_frames"] == 12
+    marked = read_frames(Path(issued["colour-house"]["out"]), count=48)
+    cut = [marked[i] for i in sorted(marked)][14:44]  # 2.5 s from 1.17 s in
+    leak = _clip(tmp_path / "leak.mp4", cut, crf=23)
+
+    r = cli("mark", "detect", str(leak), "--json")
+    assert r.exit_code == 0, r.output
+    (res,) = json.loads(r.output)
+    assert res["found_by"] == "catalog" and res["blind"] is False, res
+    assert [x["recipient"] for x in res["recipients"]] == ["colour-house"], res
+    assert abs(res["detection"]["offset_s"] - 14 / 12) < 0.05
+    (finding,) = res["findings"]
+    assert finding["rule_id"] == "MARK-1"
+    ev = finding["evidence"]
+    assert ev["issue_id"] == issued["colour-house"]["issue_id"]
+    assert (ev["episode"], ev["shot"]) == ("102", "070")
+    assert ev["video"]["frames"] == 30
+
+
+def test_clip_made_of_a_marked_still(cli, home, tmp_path):
+    """A still issued as an image turns up inside a clip: image detection on its frames."""
+    pytest.importorskip("av")
+    r = cli(
+        "mark", "embed", str(home / "sh010.png"), "--project", "show-s1",
+        "--recipient", "colour-house", "--out", str(tmp_path / "ch"), "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    still = cv2.cvtColor(cv2.imread(json.loads(r.output)[0]["out"]), cv2.COLOR_BGR2RGB)
+    clip = _clip(tmp_path / "still.mp4", [still] * 12, crf=23)
+    r = cli("mark", "detect", str(clip), "--master", str(home / "sh010.png"), "--json")
+    assert r.exit_code == 0, r.output
+    (res,) = json.loads(r.output)
+    assert [x["recipient"] for x in res["recipients"]] == ["colour-house"], res
+    assert res["detection"]["registration"].startswith("best of")

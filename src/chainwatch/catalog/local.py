@@ -33,6 +33,10 @@ SMALL_QUERY = 320  # a tiny leak is upscaled to this before ORB (its patches nee
 PAD = 32  # px of replicated edge around every picture before ORB (see orb())
 CATALOG_FEATURES = 1000
 QUERY_FEATURES = 2000
+# FAST corner thresholds, tried in turn until a quarter of the features are found: a soft
+# picture (a motion-blurred photo: 87 corners at 10, 359 at 5) needs a lower one, or even its
+# JPEG copy verifies with too few inliers; sharp art stops at the first.
+FAST_THRESHOLDS = (10, 5, 2)
 MIN_INLIERS = 15  # unrelated generated frames reached at most 7 places; see docs/catalog.md
 MIN_SPREAD = 8.0  # px: inliers bunched on one line or blob are not a match
 RATIO = 0.8  # Lowe's ratio test, within one candidate
@@ -79,8 +83,11 @@ def orb(image: np.ndarray, *, query: bool = False, frame: int = 0) -> Features:
     # quarter crops verified instead of 38 on the generated catalog.
     grey = cv2.copyMakeBorder(grey, PAD, PAD, PAD, PAD, cv2.BORDER_REPLICATE)
     n = QUERY_FEATURES if query else CATALOG_FEATURES
-    detector = cv2.ORB_create(nfeatures=n, fastThreshold=10)
-    keypoints, desc = detector.detectAndCompute(grey, None)
+    for threshold in FAST_THRESHOLDS:
+        detector = cv2.ORB_create(nfeatures=n, fastThreshold=threshold)
+        keypoints, desc = detector.detectAndCompute(grey, None)
+        if desc is not None and len(keypoints) >= n // 4:
+            break
     if desc is None or not keypoints:
         return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), _frames(0, 0))
     xy = (np.array([k.pt for k in keypoints], np.float32) - PAD) / scale

@@ -2,8 +2,9 @@
 
 Animation art is the hard case for perceptual hashes: large flat fills, black line art,
 smooth gradient skies, grey pencil strokes on paper grain. ``cel_frame`` and ``pencil_sketch``
-draw that from a seed (each seed a distinct asset); ``ATTACKS`` is the issue-6 suite of what
-happens to a frame between a vendor's disk and a dump. Nothing here is used by a match.
+draw that from a seed (each seed a distinct asset); ``photo`` adds natural photographs (public
+domain/CC0, from the scikit-image wheel); ``attacks`` is the issue-6 suite of what happens to
+a frame between a vendor's disk and a dump. Nothing here is used by a match.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from chainwatch.marking.synth import PHOTOS as PHOTOS  # re-exported: names and credits
+from chainwatch.marking.synth import natural_photo
 
 SIZE = (512, 288)  # width, height
 
@@ -80,6 +84,13 @@ def pencil_sketch(seed: int, size: tuple[int, int] = SIZE) -> np.ndarray:
 def studio_image(seed: int, size: tuple[int, int] = SIZE) -> np.ndarray:
     """Alternate cels and sketches so a catalog holds both kinds."""
     return cel_frame(seed, size) if seed % 2 == 0 else pencil_sketch(seed, size)
+
+
+def photo(name: str) -> np.ndarray:
+    """A natural photograph at its own size (RGB): the public-domain/CC0 images shipped in
+    the scikit-image wheel, ``PHOTOS`` names them with their attribution. Needs scikit-image
+    (the ``test`` and ``bench`` extras); nothing is downloaded."""
+    return natural_photo(name)
 
 
 def write_png(path: Path, rgb: np.ndarray) -> Path:

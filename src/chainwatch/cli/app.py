@@ -33,6 +33,10 @@ COMMANDS: dict[str, str | None] = {
     "projects": "chainwatch.cli.registry:projects_app",
     "parties": "chainwatch.cli.registry:parties_app",
     "findings": "chainwatch.cli.findings:app",
+    "risk": "chainwatch.cli.risk:risk",
+    "case": "chainwatch.cli.case:app",
+    "evidence": "chainwatch.cli.evidence:app",
+    "ledger": "chainwatch.cli.ledger:app",
     "lists": "chainwatch.cli.lists:app",
     "logs": "chainwatch.cli.logs:app",
     "geo": "chainwatch.cli.geo:app",
@@ -40,6 +44,7 @@ COMMANDS: dict[str, str | None] = {
     "text": "chainwatch.cli.text:app",
     "catalog": "chainwatch.cli.catalog:app",
     "mark": "chainwatch.cli.mark:app",
+    "attest": "chainwatch.cli.attest:app",
 }
 
 
@@ -206,6 +211,7 @@ def demo(
         )
     console.print(table)
     console.print(f"data:   {result.home}\nreport: {result.report}")
+    console.print(f"pack:   {(result.pack or {}).get('out')}  (chainwatch evidence verify PACK)")
     console.print(f"explore: CHAINWATCH_HOME={result.home} chainwatch chain show lanternfall-s1")
 
 

@@ -76,8 +76,9 @@ def detect(
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Name the recipient whose issued copy each image is, with a false-accusation
-    probability; raises MARK-1."""
+    """Name the recipient whose issued copy each image or clip is, with a false-accusation
+    probability; raises MARK-1. Without a master (not given, not catalogued) images are
+    checked blind, and the output says so."""
     settings = load_settings()
     with open_session(settings) as session:
         results = service.detect_paths(session, settings, paths, master=master)
@@ -87,6 +88,8 @@ def detect(
     table = Table("file", "master", "recipient", "z", "p false accusation", "note", title="Marks")
     for r in results:
         master_name = Path(r.master).name if r.master else "-"
+        if r.found_by == "blind":
+            master_name = "(blind: master not found)"
         if not r.recipients:
             table.add_row(plain(r.path), plain(master_name), "-", "", "", plain(r.note))
         for rec in r.recipients:
@@ -100,4 +103,8 @@ def detect(
             )
     console.print(table)
     named = sum(len(r.recipients) for r in results)
-    console.print(f"{len(results)} file(s), {named} recipient(s) named (MARK-1)")
+    blind = sum(1 for r in results if r.found_by == "blind")
+    line = f"{len(results)} file(s), {named} recipient(s) named (MARK-1)"
+    if blind:
+        line += f"; {blind} file(s) checked blind (no master found: weaker, mild attacks only)"
+    console.print(line)

@@ -31,6 +31,7 @@ from chainwatch.forensics.detect.pyongyang_time import (
 )
 from chainwatch.forensics.detect.redstar import redstar_findings
 from chainwatch.forensics.extract import get_extractor
+from chainwatch.forensics.extract.c2pa import add_embedded_c2pa, add_sidecar_c2pa
 from chainwatch.forensics.limits import DEFAULT_LIMITS, ScanLimits
 from chainwatch.forensics.notes import text_verdict
 from chainwatch.forensics.record import ARCHIVE_SEP, Extracted, FileRecord
@@ -54,6 +55,7 @@ class InspectOptions:
     ocr: bool = False
     text_rules: bool = True  # FILE-3/4/6 and LANG-1 via chainwatch.text (off: benchmarks)
     analyzer: str = ANALYZER
+    c2pa_trust_pem: str | None = None  # studio CA: C2PA manifests read as Trusted
 
 
 @dataclass
@@ -107,6 +109,8 @@ def inspect_file(path: Path, display: str, opts: InspectOptions) -> Inspection:
         out.reject(display, f"unreadable: {exc.strerror or exc}")
         return out
     inspect_bytes(data, display, opts, out)
+    if out.records and out.records[-1].path == display:  # a sidecar .c2pa beside the file
+        add_sidecar_c2pa(out.records[-1], path, data, opts.c2pa_trust_pem)
     return out
 
 
@@ -198,6 +202,7 @@ def _inspect_one(data: bytes, path: str, kind: str, opts: InspectOptions) -> Fil
     text = ex.text[: opts.limits.max_text_chars]
     record.metadata = ex.metadata
     record.notes = list(ex.notes)
+    add_embedded_c2pa(record, data, opts.c2pa_trust_pem)
     if len(ex.text) > len(text):
         record.notes.append(f"text limit: only the first {len(text)} characters analysed")
     record.text_chars = len(text)

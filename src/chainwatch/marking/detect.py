@@ -30,6 +30,8 @@ N_DECOYS = 200
 MIN_INLIERS = 12
 WORK_SIDE = 1000  # feature matching at most this long side
 BLUR_SIGMAS = (0.0, 0.7, 1.2, 1.8, 2.5, 3.5)
+SIFT_CONTRAST = (0.04, 0.01)  # OpenCV's default, then the retry for soft pictures
+SOFT_FEATURES = 300  # fewer keypoints than this on either side allow the retry
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,8 @@ def _work(lum: np.ndarray) -> tuple[np.ndarray, float]:
     return _u8(cv2.resize(lum, size, interpolation=cv2.INTER_AREA)), s
 
 
-def _features(img: np.ndarray):
-    return cv2.SIFT_create(nfeatures=5000).detectAndCompute(img, None)
+def _features(img: np.ndarray, contrast: float = SIFT_CONTRAST[0]):
+    return cv2.SIFT_create(nfeatures=5000, contrastThreshold=contrast).detectAndCompute(img, None)
 
 
 def _homography(ks, ds, km, dm) -> tuple[np.ndarray | None, int]:
@@ -135,18 +137,25 @@ def register(master_lum: np.ndarray, suspect_lum: np.ndarray) -> tuple[np.ndarra
 
     A blurred or downscaled copy loses the fine detail SIFT keys on (pencil grain): when the
     sharp master gives few inliers, a blurred master is tried too and the better fit kept.
+    A soft picture (a motion-blurred photo: 3 SIFT keypoints at OpenCV's default contrast
+    threshold) is retried at a low one when nothing registered.
     """
     sw, ss = _work(suspect_lum)
-    ks, ds = _features(sw)
     best: tuple[np.ndarray | None, int] = (None, 0)
-    for sigma in (0.0, 2.0):
-        mw, ms = _work(cv2.GaussianBlur(master_lum, (0, 0), sigma) if sigma else master_lum)
-        km, dm = _features(mw)
-        h, n = _homography(ks, ds, km, dm)
-        if h is not None and n > best[1]:
-            full = np.linalg.inv(_scale_matrix(ms)) @ h @ _scale_matrix(ss)
-            best = (full / full[2, 2], n)
-        if best[1] >= 40:
+    for contrast in SIFT_CONTRAST:
+        ks, ds = _features(sw, contrast)
+        few = len(ks) < SOFT_FEATURES
+        for sigma in (0.0, 2.0):
+            mw, ms = _work(cv2.GaussianBlur(master_lum, (0, 0), sigma) if sigma else master_lum)
+            km, dm = _features(mw, contrast)
+            few |= len(km) < SOFT_FEATURES
+            h, n = _homography(ks, ds, km, dm)
+            if h is not None and n > best[1]:
+                full = np.linalg.inv(_scale_matrix(ms)) @ h @ _scale_matrix(ss)
+                best = (full / full[2, 2], n)
+            if best[1] >= 40:
+                break
+        if best[0] is not None or not few:
             break
     return best if best[0] is not None else (None, max(best[1], 0))
 

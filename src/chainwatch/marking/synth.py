@@ -1,8 +1,10 @@
 """Frames that look like studio material, and the leak attacks a marked copy must survive.
 
-Used by the tests, the benchmark and the demo: nothing here reads a file or the network.
+Used by the tests, the benchmark and the demo: nothing here touches the network.
 Frames are RGB uint8: flat-colour cels with black line art over a gradient sky, grey pencil
-sketches on paper grain, and gradient skies with a silhouetted horizon.
+sketches on paper grain, and gradient skies with a silhouetted horizon; plus natural photos
+(``photo_frame``), the one thing read from disk: public-domain/CC0 images from the
+scikit-image wheel.
 """
 
 from __future__ import annotations
@@ -107,6 +109,72 @@ def sky_frame(h: int = 288, w: int = 512, seed: int = 0) -> np.ndarray:
 
 
 FRAMES = {"cel": cel_frame, "sketch": sketch_frame, "sky": sky_frame}
+
+
+# --- natural photographs ---------------------------------------------------------------
+
+# Photographs shipped inside the scikit-image wheel (skimage/data/, no download: pooch is
+# never asked). Only those whose licence scikit-image documents as public domain or CC0 are
+# used; the value is the attribution (from skimage.data's docstrings).
+PHOTOS: dict[str, str] = {
+    "astronaut": "astronaut.png: Eileen Collins, NASA Great Images database; public domain",
+    "coffee": "coffee.png: Rachel Michetti, courtesy of Pikolo Espresso Bar; CC0",
+    "chelsea": "chelsea.png: Chelsea the cat, Stefan van der Walt; CC0",
+    "rocket": "rocket.jpg: DSCOVR launch on Falcon 9, SpaceX; public domain",
+    "camera": "camera.png: Lav Varshney; CC0 (greyscale)",
+    "retina": "retina.jpg: fundus photograph, Mikael Häggström (Wikimedia Commons); CC0",
+    "grass": "grass.png: Grass 01, linolafett (DeviantArt); CC0 (greyscale texture)",
+    "hubble": "hubble_deep_field.jpg: Hubble eXtreme Deep Field, NASA; public domain",
+    "clock": "clock_motion.png: motion-blurred clock, Stefan van der Walt; public domain",
+    "gravel": "gravel.png: Gravel04, CC0Textures; CC0 (greyscale texture)",
+    "brick": "brick.png: Bricks25, CC0Textures; CC0 (greyscale, perspective-corrected)",
+}
+_PHOTO_FILES = {
+    "hubble": "hubble_deep_field.jpg",
+    "rocket": "rocket.jpg",
+    "retina": "retina.jpg",
+    "clock": "clock_motion.png",
+}
+
+
+def natural_photo(name: str) -> np.ndarray:
+    """One of ``PHOTOS`` at its own size, RGB uint8 (greyscale ones with R=G=B).
+
+    Read straight from scikit-image's installed data folder (the ``test`` and ``bench``
+    extras install it), so no network is ever touched; ImportError names the extra."""
+    if name not in PHOTOS:
+        raise KeyError(f"unknown photo {name!r}: one of {', '.join(PHOTOS)}")
+    from importlib import resources
+
+    try:
+        folder = resources.files("skimage.data")
+    except ModuleNotFoundError:
+        raise ImportError(
+            "natural photos come from scikit-image: pip install 'chainwatch[test]'"
+        ) from None
+    path = folder / _PHOTO_FILES.get(name, f"{name}.png")
+    data = np.frombuffer(path.read_bytes(), np.uint8)
+    img = cv2.imdecode(data, cv2.IMREAD_COLOR)  # greyscale files come back as 3 equal channels
+    if img is None:
+        raise OSError(f"cannot decode {path}")
+    return np.ascontiguousarray(img[:, :, ::-1])
+
+
+def photo_frame(h: int = 288, w: int = 512, seed: int = 0, name: str | None = None) -> np.ndarray:
+    """A natural photo brought to ``h`` x ``w``: scaled (Lanczos) so it covers the frame, then
+    centre-cropped. ``seed`` picks the photo in ``PHOTOS`` order when ``name`` is not given.
+
+    The photos are 300-1411 px, so a 1080p frame is mostly an upscale (x1.4 to x4.2): its
+    finest detail is softer than a native 1080p photo's, its texture and colour are real."""
+    names = list(PHOTOS)
+    img = natural_photo(name or names[seed % len(names)])
+    ih, iw = img.shape[:2]
+    s = max(h / ih, w / iw)
+    size = (max(w, round(iw * s)), max(h, round(ih * s)))
+    method = cv2.INTER_AREA if s < 1 else cv2.INTER_LANCZOS4
+    big = cv2.resize(img, size, interpolation=method)
+    y, x = (big.shape[0] - h) // 2, (big.shape[1] - w) // 2
+    return np.ascontiguousarray(big[y : y + h, x : x + w])
 
 
 # --- attacks ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import BaseLoader, Environment, PackageLoader, select_autoescape
 
 TEMPLATE = "report.html.j2"
 
@@ -60,10 +60,11 @@ def _when(value: Any) -> str:
     return f"{text} {zone}" if zone else text
 
 
-@lru_cache(maxsize=1)
-def environment() -> Environment:
+def make_environment(loader: BaseLoader) -> Environment:
+    """An autoescaping environment with the report's filters and tests; the evidence pack
+    builds one whose loader looks in its own templates first, then in these."""
     env = Environment(
-        loader=PackageLoader("chainwatch.report", "templates"),
+        loader=loader,
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -75,6 +76,11 @@ def environment() -> Environment:
     env.filters["when"] = _when
     env.tests["nested"] = _is_nested
     return env
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    return make_environment(PackageLoader("chainwatch.report", "templates"))
 
 
 def _severity_rank(finding: Mapping[str, Any]) -> int:
@@ -98,7 +104,8 @@ def _referenced_rules(
     return listed + [{"id": rid, "title": "(rule not in the catalogue)"} for rid in missing]
 
 
-def _context(data: Mapping[str, Any]) -> dict[str, Any]:
+def report_context(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The template variables for ``data`` (shared with the evidence pack's page)."""
     projects = list(data.get("projects") or [])
     findings = list(data.get("findings") or [])
     seen = {id(f) for f in findings}
@@ -123,7 +130,7 @@ def _context(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def render_report(data: Mapping[str, Any]) -> str:
     """The report as one HTML document (a str); see the template for the layout."""
-    return environment().get_template(TEMPLATE).render(**_context(data))
+    return environment().get_template(TEMPLATE).render(**report_context(data))
 
 
 def write_report(data: Mapping[str, Any], path: Path) -> Path:

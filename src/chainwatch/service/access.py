@@ -34,6 +34,7 @@ from chainwatch.access.geo.lookup import IpIntel
 from chainwatch.errors import ConfigError, InputError
 from chainwatch.findings.finding import Finding
 from chainwatch.hashing import sha256_file as file_sha256
+from chainwatch.service import ledger
 from chainwatch.settings import Settings
 from chainwatch.storage import findings_store
 from chainwatch.storage import registry_store as store
@@ -165,6 +166,25 @@ def ingest_file(
     row.finished_at = datetime.now(UTC)
     row.report = {**report.to_dict(), "events": row.events, "rejects": row.rejects}
     row.report["reject_reasons"] = _reasons(events, row.id)
+    ledger.append(  # committed with the "complete" status: an ingest is recorded once
+        session,
+        "log_ingest",
+        f"log:{path.name}",
+        {
+            "path": str(path),
+            "sha256": digest,
+            "bytes": row.size,
+            "format": row.format,
+            "format_options": row.format_options,
+            "project": project,
+            "ingest_id": row.id,
+            "events": row.events,
+            "rejects": row.rejects,
+            "reject_reasons": row.report["reject_reasons"],
+            "resumed": resumed,
+        },
+        at=row.finished_at,
+    )
     session.commit()
     return IngestResult(
         str(path),

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from chainwatch.findings.finding import Finding
 from chainwatch.registry.chain import chain2_findings, evaluation_date
 from chainwatch.service.access import analyze_access
+from chainwatch.service.provenance import analyze_declarations
 from chainwatch.service.screening import analyze_screening
 from chainwatch.settings import Settings
 from chainwatch.storage import findings_store
@@ -36,6 +37,7 @@ ANALYZERS: dict[str, Analyzer] = {
     "chain": analyze_chains,
     "screening": analyze_screening,
     "access": analyze_access,
+    "declarations": analyze_declarations,  # CHAIN-3: vendor declarations
 }
 
 

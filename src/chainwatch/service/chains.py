@@ -14,6 +14,7 @@ from chainwatch.domain import Chain, Engagement
 from chainwatch.errors import ChainFileError, InputError
 from chainwatch.registry.chain import ChainGraph, ChainNode
 from chainwatch.registry.chainfile import parse_chain_text
+from chainwatch.service import ledger
 from chainwatch.storage import registry_store as store
 from chainwatch.storage.models import ImportRow
 
@@ -60,10 +61,16 @@ def import_chain_file(session: Session, path: Path) -> ImportReport:
     _check_accounts_against_registry(session, chain, str(path))
     counts = store.save_chain(session, chain)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    session.add(
-        ImportRow(path=str(path), sha256=digest, imported_at=datetime.now(UTC), counts=counts)
-    )
+    stamp = datetime.now(UTC)
+    session.add(ImportRow(path=str(path), sha256=digest, imported_at=stamp, counts=counts))
     session.flush()
+    ledger.append(
+        session,
+        "import",
+        f"chain:{path.name}",
+        {"path": str(path), "sha256": digest, "counts": counts},
+        at=stamp,
+    )
     return ImportReport(str(path), digest, counts)
 
 

@@ -1,4 +1,5 @@
-"""``chainwatch demo``: build the Lanternfall case in a fresh data dir, analyze, report.
+"""``chainwatch demo``: build the Lanternfall case in a fresh data dir, analyze, report, and
+write the project's evidence pack (``OUT/evidence-pack``, verifiable with ``evidence verify``).
 
 The demo always uses its own SQLite file under ``OUT/data`` (never the user's registry or
 ``CHAINWATCH_DATABASE_URL``), so it can be run anywhere, any number of times.
@@ -6,6 +7,7 @@ The demo always uses its own SQLite file under ``OUT/data`` (never the user's re
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +25,7 @@ from chainwatch.report.html import write_report
 from chainwatch.service.access import ingest_paths
 from chainwatch.service.analyze import run_analyzers
 from chainwatch.service.chains import import_chain_file
+from chainwatch.service.evidence import export_pack
 from chainwatch.service.lists import import_list
 from chainwatch.service.report import build_report_data
 from chainwatch.service.scan import scan_paths
@@ -34,17 +37,22 @@ MARKER = ".chainwatch-demo"
 DEMO_PROJECT = "lanternfall-s1"  # the production the returned delivery belongs to
 
 
+PACK_DIR = "evidence-pack"  # the demo project's evidence pack, under --out
+
+
 @dataclass(frozen=True)
 class DemoResult:
     home: Path
     report: Path
     analyzers: dict[str, dict[str, int]]
     findings: list[dict[str, Any]]
+    pack: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "home": str(self.home),
             "report": str(self.report),
+            "pack": self.pack,
             "analyzers": self.analyzers,
             "findings": self.findings,
         }
@@ -90,7 +98,7 @@ def _fresh_home(home: Path) -> None:
         raise InputError(f"--out {home.parent}: cannot write there ({exc.strerror})") from None
 
 
-def run_demo(out: Path, now: datetime) -> DemoResult:
+def run_demo(out: Path, now: datetime, *, pdf: bool = True) -> DemoResult:
     out = out.resolve()
     _check_out_dir(out)
     home = out / "data"
@@ -110,6 +118,7 @@ def run_demo(out: Path, now: datetime) -> DemoResult:
             vpn=[geo / "vpn-demo.txt"],
         )
         ingest_paths(session, settings, write_demo_logs(out / "logs"))
+        seeded = {"declarations": _seed(session, settings, now, "declarations")}  # inputs
         analyzers = run_analyzers(session, settings, now)
         delivery = write_demo_delivery(out / "delivery")
         scanned = scan_paths(
@@ -117,12 +126,29 @@ def run_demo(out: Path, now: datetime) -> DemoResult:
         )
         analyzers["files"] = {"raised": len(scanned.findings), **(scanned.recorded or {})}
         analyzers["frames"] = _issue_and_trace_frames(session, settings, out, now)
+        seeded["cases"] = _seed(session, settings, now, "cases")  # decisions on findings
         data = build_report_data(
             session, now, title="chainwatch demo: Lanternfall, Season 1", home=str(home)
         )
         report = write_report(data, out / "report.html")
         findings = [s.to_dict() for s in findings_store.list_findings(session)]
-    return DemoResult(home, report, analyzers, findings)
+        pack = export_pack(
+            session, settings, out=out / PACK_DIR, project=DEMO_PROJECT, force=True,
+            file_roots=[out], pdf=pdf, now=now,
+        )  # fmt: skip
+    return DemoResult(home, report, analyzers, findings, {**pack.to_dict(), "seeded": seeded})
+
+
+def _seed(session: Session, settings: Settings, now: datetime, module: str) -> Any:
+    """Run ``chainwatch.demo.<module>.seed_<module>`` (vendor declarations, a case) where this
+    chainwatch has it; its result as JSON-ready data, None where it has not."""
+    from importlib import import_module
+
+    try:
+        seed = getattr(import_module(f"chainwatch.demo.{module}"), f"seed_{module}")
+    except (ImportError, AttributeError):
+        return None
+    return json.loads(json.dumps(seed(session, settings, now=now), default=str))
 
 
 def _issue_and_trace_frames(

@@ -36,6 +36,7 @@ from chainwatch.screening.lists.snapshot import (
     read_snapshot,
     write_snapshot,
 )
+from chainwatch.service import ledger
 from chainwatch.settings import Settings
 from chainwatch.storage.models import ListSnapshotRow
 
@@ -222,6 +223,28 @@ def import_list(
         )
     )
     session.flush()
+    ledger.append(
+        session,
+        "list_version",
+        f"list:{source}",
+        {
+            "list": source,
+            "loader": kind,
+            "version": snap.path.name,
+            "sha256": snap.sha256,
+            "files": [
+                {"name": f.name, "sha256": f.sha256, "bytes": f.size, "url": f.url}
+                for _, f in files
+            ],
+            "entries": snap.entries,
+            "rejects": len(report.rejects),
+            "previous": result.previous,
+            "added": len(result.added),
+            "removed": len(result.removed),
+            "changed": len(result.changed),
+        },
+        at=now,
+    )
     return result
 
 

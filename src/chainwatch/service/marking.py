@@ -5,7 +5,10 @@
 was marked). ``detect_paths`` finds each suspect's master (``--master``, a byte-identical
 issued copy or master, else the catalog), scores it against every copy of that master ever
 issued, and raises MARK-1 for each recipient whose mark is present beyond chance. Finding the
-master goes through :func:`_catalog_masters` only, so the catalog's API is used in one place.
+master goes through :func:`_catalog_masters` (pictures) and :func:`_catalog_video_masters`
+(clips: which master and where in it the clip starts) only, so the catalog's API is used in
+one place. An image whose master is nowhere gets blind detection (``marking.blind``) against
+every copy issued at its aspect ratio, and the result says it was blind.
 """
 
 from __future__ import annotations
@@ -26,15 +29,22 @@ from sqlalchemy.orm import Session
 from chainwatch.errors import InputError, NotFoundError
 from chainwatch.findings.finding import Finding, SubjectType
 from chainwatch.hashing import sha256_file
-from chainwatch.marking.detect import Detection, detect_mark
+from chainwatch.marking.blind import BlindDetection, BlindGroup, detect_blind
+from chainwatch.marking.detect import CandidateScore, Detection, detect_mark
 from chainwatch.marking.images import IMAGE_SUFFIXES, load_image, save_image
 from chainwatch.marking.keys import load_key
-from chainwatch.marking.video import VIDEO_SUFFIXES, detect_video, mark_video
-from chainwatch.marking.watermark import DEFAULT_PSNR_DB, METHOD, embed_mark, psnr, ssim
+from chainwatch.marking.video import (
+    VIDEO_METHOD,
+    VIDEO_SUFFIXES,
+    detect_video,
+    mark_video,
+    read_frames,
+)
+from chainwatch.marking.watermark import DEFAULT_PSNR_DB, embed_mark, psnr, ssim
 from chainwatch.settings import Settings
 from chainwatch.storage import findings_store
 from chainwatch.storage import registry_store as store
-from chainwatch.storage.models import CatalogAssetRow, DistributionRow
+from chainwatch.storage.models import CatalogAssetRow, CatalogFingerprintRow, DistributionRow
 
 ANALYZER = "marking"
 MARKED_PREFIX = "marked-"  # default output folder: marked-RECIPIENT beside the masters
@@ -67,9 +77,9 @@ class DetectResult:
     path: str
     master: str | None = None
     master_sha256: str | None = None
-    found_by: str | None = None  # --master, issued-copy, master, catalog
+    found_by: str | None = None  # --master, issued-copy, master, catalog, blind
     candidates: int = 0
-    detection: Detection | None = None
+    detection: Detection | BlindDetection | None = None
     recipients: list[dict[str, Any]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     note: str = ""
@@ -80,6 +90,7 @@ class DetectResult:
             "master": self.master,
             "master_sha256": self.master_sha256,
             "found_by": self.found_by,
+            "blind": self.found_by == "blind",
             "candidates": self.candidates,
             "recipients": self.recipients,
             "detection": self.detection.to_dict() if self.detection else None,
@@ -162,10 +173,13 @@ def embed_paths(
             stats = mark_video(path, out, ikey, psnr_db=psnr_db, keep_flat=keep_flat)
             marked_sha = sha256_file(out)
             quality = {"psnr_db": stats["psnr_db"], "ssim": stats["ssim"]}
-            shape_info = {"media": "video", "frames": stats["frames"], "crf": stats["crf"]}
+            shape_info = {
+                "media": "video", "frames": stats["frames"], "crf": stats["crf"],
+                "streams": stats["streams"], "embed_s_per_frame": stats["embed_s_per_frame"],
+            }  # fmt: skip
             params_d = {
-                "method": METHOD, "grid": stats["grid"], "psnr_target_db": psnr_db,
-                "keep_flat": keep_flat,
+                "method": VIDEO_METHOD, "grid": stats["grid"], "psnr_target_db": psnr_db,
+                "keep_flat": keep_flat, "segment_frames": stats["segment_frames"],
             }  # fmt: skip
         else:
             marked, params = embed_mark(img, ikey, psnr_db=psnr_db, keep_flat=keep_flat)
@@ -253,20 +267,60 @@ def _catalog_masters(session: Session, settings: Settings, img) -> list[tuple[st
     return [(m.path, m.sha256) for m in find_master(session, settings, img)[:3]]
 
 
+CATALOG_VIDEO_SAMPLES = 12  # suspect frames looked up in the catalog (one a second)
+
+
+def _catalog_video_masters(
+    session: Session, settings: Settings, path: Path
+) -> list[tuple[str, str, float]]:
+    """(path, sha256, offset s) of catalogued videos a clip shows, most frames matched first.
+
+    Frames sampled from the clip (one a second, and at shot cuts) go through ``find_master``;
+    a match names a catalogued frame of a master, whose time minus the clip frame's time is
+    where the clip starts in the master (the catalog samples every 2 s, so this is a hint that
+    detection refines on thumbnails of every frame)."""
+    try:
+        from chainwatch.catalog import find_master
+        from chainwatch.catalog.fingerprint import UnreadableImage, video_frames
+    except ImportError:
+        return []
+    votes: dict[int, list[float]] = {}
+    found: dict[int, tuple[str, str]] = {}
+    try:
+        frames = list(video_frames(path, every_s=1.0, max_frames=CATALOG_VIDEO_SAMPLES))
+    except UnreadableImage as exc:
+        raise InputError(f"{path}: {exc}") from None
+    for frame in frames:
+        for m in find_master(session, settings, frame.image)[:3]:
+            t_master = session.scalar(
+                select(CatalogFingerprintRow.time_s).where(
+                    CatalogFingerprintRow.asset_id == m.asset_id,
+                    CatalogFingerprintRow.frame == m.frame,
+                )
+            )
+            if t_master is None or frame.time_s is None:  # an image master, not a clip
+                continue
+            votes.setdefault(m.asset_id, []).append(float(t_master) - float(frame.time_s))
+            found[m.asset_id] = (m.path, m.sha256)
+    ranked = sorted(votes.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:3]
+    return [(*found[a], float(np.median(offs))) for a, offs in ranked]
+
+
 def _masters(session: Session, settings: Settings, path: Path, img, master: Path | None):
-    """Candidate masters of one suspect as (path, sha256, how found), best first."""
+    """Candidate masters of one suspect as (path, sha256, how found, offset hint), best first
+    (the offset is where a clip starts in the master, when the catalog tells)."""
     if master is not None:
-        return [(str(master), sha256_file(master), "--master")]
+        return [(str(master), sha256_file(master), "--master", None)]
     sha = sha256_file(path)
     issued = session.scalar(select(DistributionRow).where(DistributionRow.marked_sha256 == sha))
     if issued is not None:
-        return [(issued.params.get("master_path", ""), issued.master_sha256, "issued-copy")]
+        return [(issued.params.get("master_path", ""), issued.master_sha256, "issued-copy", None)]
     same = session.scalar(select(DistributionRow).where(DistributionRow.master_sha256 == sha))
     if same is not None:
-        return [(str(path), sha, "master")]
-    if img is None:  # videos: the catalog's frame offset is not used yet
-        return []
-    return [(p, s, "catalog") for p, s in _catalog_masters(session, settings, img)]
+        return [(str(path), sha, "master", None)]
+    if img is None:
+        return [(p, s, "catalog", t) for p, s, t in _catalog_video_masters(session, settings, path)]
+    return [(p, s, "catalog", None) for p, s in _catalog_masters(session, settings, img)]
 
 
 def _p_text(p: float) -> str:
@@ -275,8 +329,14 @@ def _p_text(p: float) -> str:
 
 
 def _finding(
-    path: str, row: DistributionRow, det: Detection, score, how: str, asset: CatalogAssetRow | None
+    path: str,
+    row: DistributionRow,
+    det: Detection | BlindDetection,
+    score,
+    how: str,
+    asset: CatalogAssetRow | None,
 ) -> Finding:
+    blind = isinstance(det, BlindDetection)
     evidence = {
         "recipient": row.recipient,
         "issue_id": row.issue_id,
@@ -291,14 +351,22 @@ def _finding(
         "candidates": len(det.scores),
         "decoys": det.decoys,
         "max_decoy_z": None if det.max_decoy_z is None else round(det.max_decoy_z, 2),
-        "registration_inliers": det.inliers,
-        "overlap": round(det.overlap, 3),
-        "blur_sigma": det.blur_sigma,
-        "registration": det.registration,
+        "registration_inliers": 0 if blind else det.inliers,
+        "overlap": None if blind else round(det.overlap, 3),
+        "blur_sigma": None if blind else det.blur_sigma,
+        "registration": "none (blind)" if blind else det.registration,
+        "blind": blind,
         "method": row.params.get("method"),
         "episode": asset.episode if asset else None,
         "shot": asset.shot if asset else None,
     }
+    video = getattr(det, "frames", None)
+    if video:
+        evidence["video"] = {
+            "frames": det.frames,
+            "segments": det.segments,
+            "offset_s": None if det.offset_s is None else round(det.offset_s, 3),
+        }
     return Finding.of(
         "MARK-1",
         subject_type=SubjectType.FILE,
@@ -307,13 +375,21 @@ def _finding(
         summary=(
             f"{Path(path).name} carries the mark issued to {row.recipient} "
             f"(issue {row.issue_id[:8]}, z={score.z:.1f}, "
-            f"false-accusation p {_p_text(score.p_false_accusation)})"
+            f"false-accusation p {_p_text(score.p_false_accusation)}"
+            + ("; blind: master not found)" if blind else ")")
         ),
         evidence=evidence,
         confidence=min(1.0, max(0.0, 1.0 - score.p_false_accusation)),
         analyzer=ANALYZER,
         dedupe=row.issue_id,
     )
+
+
+def _video_rows(rows: list[DistributionRow]) -> tuple[list[DistributionRow], int | None]:
+    """Issues of a clip that carry the per-segment pattern, and their (common) grid."""
+    seg = [r for r in rows if r.params.get("segment_frames")]
+    grids = {r.params.get("grid") for r in seg}
+    return seg, (grids.pop() if len(grids) == 1 else None)
 
 
 def detect_one(
@@ -324,11 +400,13 @@ def detect_one(
     result = DetectResult(str(path))
     masters = _masters(session, settings, path, img, master)
     if not masters:
+        if img is not None:
+            return detect_blind_one(session, settings, path, img)
         result.note = "master not found: give --master, or add the master to the catalog"
         return result
     key = None
     best: tuple[float, DetectResult] | None = None
-    for m_path, m_sha, how in masters:
+    for m_path, m_sha, how, offset in masters:
         rows = list(
             session.scalars(
                 select(DistributionRow)
@@ -336,6 +414,10 @@ def detect_one(
                 .order_by(DistributionRow.id)
             )
         )
+        grid = None
+        still_in_clip = img is None and not is_video(Path(m_path))  # a clip made of a still
+        if img is None and not still_in_clip:
+            rows, grid = _video_rows(rows)
         r = DetectResult(str(path), m_path, m_sha, how, len(rows))
         if not rows:
             r.note = "no marked copies of this master were issued"
@@ -345,8 +427,10 @@ def detect_one(
             key = key or load_key(settings)
             by_issue = {row.issue_id: row for row in rows}
             cands = {i: key.issue_key(i) for i in by_issue}
-            if img is None:
-                det = detect_video(Path(m_path), path, cands, key)
+            if still_in_clip:
+                det = _still_in_clip(load_image(m_path), path, cands, key)
+            elif img is None:
+                det = detect_video(Path(m_path), path, cands, key, offset_hint=offset, grid=grid)
             else:
                 det = detect_mark(load_image(m_path), img, cands, key)
             asset = session.scalar(select(CatalogAssetRow).where(CatalogAssetRow.sha256 == m_sha))
@@ -361,7 +445,77 @@ def detect_one(
         rank = r.detection.scores[0].z if r.detection and r.detection.scores else -1e9
         if best is None or rank > best[0]:
             best = (rank, r)
+    gone = [m for m in masters if not Path(m[0]).is_file()]
+    if img is not None and master is None and len(gone) == len(masters):
+        blind = detect_blind_one(session, settings, path, img)  # masters moved or deleted
+        blind.note = f"{blind.note} (master {gone[0][0]} is no longer there)"
+        return blind
     return best[1] if best else result
+
+
+STILL_SAMPLES = 6
+
+
+def _still_in_clip(master: np.ndarray, clip: Path, cands: dict[str, bytes], key) -> Detection:
+    """A clip that shows an image master (a still turned into video): image detection on
+    frames sampled over the clip, the strongest kept, its p-values multiplied by the frames
+    tried (a bound on picking the best of them)."""
+    frames = read_frames(clip, count=STILL_SAMPLES)
+    best: Detection | None = None
+    for img in frames.values():
+        det = detect_mark(master, img, cands, key)
+        if det.registered and det.scores and (best is None or best.scores[0].z < det.scores[0].z):
+            best = det
+    if best is None:
+        return Detection(False, note="no sampled frame of the clip registered to the still")
+    k = len(frames)
+    best.scores = [
+        CandidateScore(s.label, s.z, min(1.0, k * s.p_false_accusation), s.accused)
+        for s in best.scores
+    ]
+    best.registration = f"best of {k} frames: {best.registration}"
+    return best
+
+
+def detect_blind_one(
+    session: Session, settings: Settings, path: Path, img: np.ndarray
+) -> DetectResult:
+    """No master: score the image against every copy issued at its aspect ratio (blind)."""
+    result = DetectResult(str(path), found_by="blind")
+    rows = [
+        r
+        for r in session.scalars(select(DistributionRow).order_by(DistributionRow.id))
+        if r.params.get("media") == "image" and r.params.get("width") and r.params.get("height")
+    ]
+    groups: dict[tuple[int, int], list[DistributionRow]] = {}
+    for r in rows:
+        groups.setdefault((int(r.params["height"]), int(r.params["width"])), []).append(r)
+    if not groups:
+        result.note = "master not found, and no image copies were issued to try blind"
+        return result
+    key = load_key(settings)
+    by_issue = {r.issue_id: r for r in rows}
+    det = detect_blind(
+        img,
+        [
+            BlindGroup(h, w, {r.issue_id: key.issue_key(r.issue_id) for r in g})
+            for (h, w), g in groups.items()
+        ],
+        key,
+    )
+    result.detection = det
+    result.candidates = det.candidates
+    for s in det.accused:
+        row = by_issue[s.label]
+        result.recipients.append({"recipient": row.recipient, **s.to_dict()})
+        result.findings.append(_finding(str(path), row, det, s, "blind", None))
+    if det.note:
+        result.note = f"master not found; blind detection: {det.note}"
+    elif det.accused:
+        result.note = "master not found: blind detection (no master subtracted)"
+    else:
+        result.note = "master not found; blind detection found no issued mark beyond chance"
+    return result
 
 
 def detect_paths(

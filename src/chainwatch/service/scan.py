@@ -10,6 +10,7 @@ whether a Korean-language vendor is engaged (FILE-6 asks that question).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections import Counter
@@ -83,6 +84,8 @@ class ScanResult:
 def list_files(paths: Iterable[Path], base: Path | None = None) -> tuple[list[Task], list[Reject]]:
     """Every regular file under ``paths`` (sorted, symlinks not followed); a path that does
     not exist is the user's mistake (InputError), an odd file inside a folder is a reject.
+    A link the user named is followed once (they chose it); links found inside folders
+    are not, so a dump cannot point the scan at the rest of the machine.
     With ``base``, files are named relative to it (stable finding keys across machines)."""
     tasks: list[Task] = []
     rejects: list[Reject] = []
@@ -99,7 +102,12 @@ def list_files(paths: Iterable[Path], base: Path | None = None) -> tuple[list[Ta
     for p in paths:
         if not os.path.lexists(p):
             raise InputError(f"{p}: no such file or directory")
-        if p.is_dir() and not p.is_symlink():
+        if p.is_symlink():
+            target = p.resolve()
+            if not target.exists():
+                raise InputError(f"{p}: a link to {target}, which does not exist")
+            p = target
+        if p.is_dir():
             for root, dirs, names in os.walk(p):  # does not descend into linked folders
                 dirs.sort()
                 for name in sorted(names):
@@ -161,6 +169,7 @@ def scan_paths(
         korean_vendor_engaged=engaged,
         ocr=ocr,
         text_rules=text_rules,
+        c2pa_trust_pem=_c2pa_trust_anchor(settings),
     )
     sizes = [_size(t.path) for t in tasks]
     start = time.perf_counter()
@@ -188,12 +197,51 @@ def scan_paths(
     if project is not None:
         findings = result.findings
         stamp = now or datetime.now(UTC)
-        result.recorded = _with_session(
-            settings,
-            session,
-            lambda s: findings_store.record_findings(s, findings, stamp),
-        )
+
+        def store_and_record(s: Session) -> dict[str, int]:
+            from chainwatch.service import ledger  # imported here: scans without a DB stay light
+
+            counts = findings_store.record_findings(s, findings, stamp)
+            ledger.append(s, "scan", f"scan:{project}", _scan_payload(result), at=stamp)
+            return counts
+
+        result.recorded = _with_session(settings, session, store_and_record)
     return result
+
+
+SCAN_LEDGER_FILES = 1000  # files listed by name in a scan's ledger entry; all are in the digest
+
+
+def _scan_payload(result: ScanResult) -> dict[str, Any]:
+    """What a scan's ledger entry proves: which files (by SHA-256) were looked at, and the
+    outcome. Every record counts in ``records_sha256``; the first files are also listed."""
+    lines = sorted(f"{r.sha256}  {r.path}" for r in result.records)
+    summary = result.summary()
+    return {
+        "project": result.project,
+        "files": result.files,
+        "records": len(result.records),
+        "bytes": result.bytes,
+        "records_sha256": hashlib.sha256("\n".join(lines).encode()).hexdigest(),
+        "listed": [
+            {"path": r.path, "sha256": r.sha256, "size": r.size}
+            for r in result.records[:SCAN_LEDGER_FILES]
+        ],
+        "findings_by_rule": summary["findings_by_rule"],
+        "rejects": summary["rejects"],
+    }
+
+
+def _c2pa_trust_anchor(settings: Settings | None) -> str | None:
+    """The studio's C2PA CA, so manifests it signed read as Trusted (none: Valid at best)."""
+    from chainwatch.errors import ConfigError
+    from chainwatch.provenance.c2pa_manifest import read_trust_anchor
+
+    try:
+        home = (settings or load_settings()).home
+    except ConfigError:
+        return None
+    return read_trust_anchor(home)
 
 
 def _size(path: str) -> int:

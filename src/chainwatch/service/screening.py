@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from chainwatch.screening.index import ScreeningIndex
 from chainwatch.screening.lists.snapshot import read_snapshot
 from chainwatch.screening.rules import rescreen_findings, screening_findings
 from chainwatch.screening.scorer import MatchQuery
+from chainwatch.service import ledger
 from chainwatch.service.lists import ListImportResult, current_snapshots
 from chainwatch.settings import Settings
 from chainwatch.storage import findings_store
@@ -65,7 +67,62 @@ def screen_name(
         birth_dates=tuple(birth_dates),
         countries=tuple(c.lower() for c in countries),
     )
-    return screen(as_query(query, kind), index, limit=limit, threshold=threshold)
+    matches = screen(as_query(query, kind), index, limit=limit, threshold=threshold)
+    ledger.append(
+        session,
+        "screening",
+        f"name:{name.strip()[:400]}",
+        {
+            "screened": "name",
+            "query": {
+                "name": name,
+                "kind": kind,
+                "countries": list(countries),
+                "identifiers": list(identifiers),
+                "birth_dates": list(birth_dates),
+            },
+            "threshold": threshold,
+            "lists": list_versions(session),
+            "hits": [_hit(m) for m in matches if m.result.decision],
+            "candidates": len(matches),
+        },
+    )
+    return matches
+
+
+def _hit(m: Match) -> dict[str, Any]:
+    return {"list": m.entry.source, "entry_id": m.entry.entry_id, "name": m.entry.name,
+            "score": round(m.score, 4)}  # fmt: skip
+
+
+def list_versions(session: Session) -> dict[str, dict[str, Any]]:
+    """The current version of every list: what a screening was run against."""
+    return {
+        r.source: {"snapshot": Path(r.path).name, "sha256": r.sha256, "entries": r.entries}
+        for r in current_snapshots(session)
+    }
+
+
+def _record_sweep(
+    session: Session, subject: str, screened: dict[str, Any], threshold: float,
+    found: list[Finding], now: datetime,
+) -> None:  # fmt: skip
+    """One ``screening`` ledger entry for a registry sweep or a re-screen."""
+    ledger.append(
+        session,
+        "screening",
+        subject,
+        {
+            **screened,
+            "threshold": threshold,
+            "lists": list_versions(session),
+            "hits": [
+                {"rule_id": f.rule_id, "subject": f.subject_key, "fingerprint": f.fingerprint}
+                for f in found
+            ],
+            "as_of": now,
+        },
+    )
 
 
 def screen_party(
@@ -88,16 +145,20 @@ def analyze_screening(session: Session, settings: Settings, now: datetime) -> li
             if f.rule_id == "SCR-5"
         ]
     found = screening_findings(parties, store.list_ownerships(session), index, threshold)
+    keys = sorted(p.key for p in parties)
+    screened = {
+        "screened": "registry",
+        "parties": len(keys),
+        "parties_sha256": hashlib.sha256("\n".join(keys).encode()).hexdigest(),
+    }
+    _record_sweep(session, "registry", screened, threshold, found, now)
     return with_list_versions(session, found, threshold)
 
 
 def with_list_versions(session: Session, found: list[Finding], threshold: float) -> list[Finding]:
     """Record in each finding which list versions were screened, and at what threshold:
     "we screened it against these lists, as published then, and here is why"."""
-    versions = {
-        r.source: {"snapshot": Path(r.path).name, "sha256": r.sha256, "entries": r.entries}
-        for r in current_snapshots(session)
-    }
+    versions = list_versions(session)
     return [
         replace(f, evidence={**f.evidence, "lists_screened": versions, "threshold": threshold})
         for f in found
@@ -139,5 +200,17 @@ def rescreen_after_update(
         )
     if not touched:
         return None
+    updated = [
+        {"list": r.source, "snapshot": r.snapshot, "previous": r.previous,
+         "added": len(r.added), "changed": len(r.changed)}
+        for r in results
+        if r.status == "imported" and r.previous is not None and (r.added or r.changed)
+    ]  # fmt: skip
+    if updated:  # a first version was recorded by the registry sweep above
+        rescreened = [f for f in findings if f.rule_id == "SCR-6"]
+        _record_sweep(
+            session, "rescreen", {"screened": "list-update", "updates": updated},
+            settings.screening_threshold, rescreened, now,
+        )  # fmt: skip
     counts = findings_store.record_findings(session, findings, now)
     return {"raised": len(findings), **counts}

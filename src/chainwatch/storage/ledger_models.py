@@ -1,18 +1,19 @@
-"""Tables of the evidence ledger: append-only entries and signed checkpoints (see chainwatch.ledger).
+"""Tables of the evidence ledger: append-only entries, signed checkpoints (see chainwatch.ledger).
 
 ``ledger_entries.seq`` is the leaf index in the Merkle tree (0-based, no gaps) and the primary
-key, so two writers can never take the same index. Each row keeps its leaf hash and a chain
-hash ``SHA-256(prev chain || leaf)``: the Merkle tree proves membership to outsiders, the chain
-lets ``ledger verify`` name exactly which row was deleted, inserted or moved. Nothing in
-chainwatch updates or deletes these rows.
+key, so two writers can never take the same index. Each row keeps its leaf hash, the chain
+hash of the row it was appended after (``prev_hash``) and its own chain hash
+``SHA-256(prev_hash || leaf)``: the Merkle tree proves membership to outsiders, the chain lets
+``ledger verify`` name exactly which row was deleted, inserted or moved. Nothing in chainwatch
+updates or deletes these rows (a co-signature adds a line to a checkpoint's note).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, DateTime, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from chainwatch.storage.models import Base
 
@@ -25,7 +26,8 @@ class LedgerEntryRow(Base):
     payload: Mapped[str] = mapped_column(Text)  # canonical JSON (chainwatch.ledger.canonical)
     recorded_at: Mapped[str] = mapped_column(String(40))  # ISO text, exactly as hashed
     leaf_hash: Mapped[str] = mapped_column(String(64))
-    chain_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))  # chain hash of seq - 1 when appended
+    chain_hash: Mapped[str] = mapped_column(String(64))  # SHA-256(prev_hash || leaf_hash)
 
 
 class LedgerCheckpointRow(Base):
@@ -36,3 +38,17 @@ class LedgerCheckpointRow(Base):
     note: Mapped[str] = mapped_column(Text)  # the signed note: body, blank line, signature lines
     signers: Mapped[str] = mapped_column(Text)  # names of the keys that signed, comma separated
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@event.listens_for(Session, "before_flush")
+def _findings_to_ledger(session: Session, _context, _instances) -> None:
+    """Findings are evidence: whoever stores one, its creation and each change of severity or
+    status go into the ledger in the same flush. Registered here, with the tables every
+    process imports, so no code path can skip it; what is recorded is decided by
+    ``service.findings.record_finding_changes``."""
+    from chainwatch.storage.models import FindingRow
+
+    if any(isinstance(o, FindingRow) for o in (*session.new, *session.dirty)):
+        from chainwatch.service.findings import record_finding_changes
+
+        record_finding_changes(session)
