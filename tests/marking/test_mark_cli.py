@@ -11,6 +11,7 @@ import pytest
 
 from chainwatch.errors import InputError
 from chainwatch.marking.synth import FRAMES, jpeg
+from chainwatch.service import ledger
 from chainwatch.service.marking import detect_paths, embed_paths
 from chainwatch.storage.models import DistributionRow
 from chainwatch.storage.session import open_session
@@ -143,6 +144,10 @@ def test_service_records_distributions(db_settings, sample_chain, tmp_path):
         assert row.master_sha256 == res.master_sha256 != row.marked_sha256
         assert row.params["method"] == "cw-ss-luma-v1" and row.key_version == 1
         assert row.params["psnr_db"] >= 47
+        (issue,) = ledger.entries(s, kinds=["distribution"])  # the issue is in the evidence ledger
+        assert issue["subject"] == f"issue:{res.issue_id}"
+        assert issue["payload"]["recipient"] == "far-studio"
+        assert issue["payload"]["marked_sha256"] == row.marked_sha256
         (det,) = detect_paths(s, db_settings, [tmp_path / "o" / "a.png"])
         assert [r["recipient"] for r in det.recipients] == ["far-studio"]
         assert det.found_by == "issued-copy"
@@ -165,6 +170,8 @@ def test_master_found_through_the_catalog(db_settings, sample_chain, tmp_path):
     master = _write(tmp_path / "sh030.png", FRAMES["cel"](seed=31))
     with open_session(db_settings) as s:
         catalog.add_paths(s, db_settings, [master], project="show-s1", episode="105", shot="030")
+        (added,) = [e for e in ledger.entries(s, kinds=["import"]) if "catalog:" in e["subject"]]
+        assert added["payload"]["shot"] == "030" and len(added["payload"]["sha256"]) == 64
         (issued,) = embed_paths(
             s, db_settings, [master], project="show-s1", recipient="middleman",
             out_dir=tmp_path / "o",

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chainwatch.errors import ConfigError, InputError
+from chainwatch.keyfiles import create_key_file, secrets_dir
 from chainwatch.settings import Settings
 
 KEY_VERSION = 1
@@ -50,14 +50,8 @@ def load_key(settings: Settings, *, create: bool = False) -> StudioKey:
             raise InputError(
                 f"no marking key at {path}: marks can only be read with the key that made them"
             )
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.parent.chmod(0o700)  # a secrets folder that existed before: tighten it too
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first: use theirs
-            return load_key(settings)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(KEY_BYTES))
+        secrets_dir(settings.home)
+        create_key_file(path, secrets.token_bytes(KEY_BYTES))  # a racing process's key wins
     try:
         data = path.read_bytes()
     except OSError as exc:

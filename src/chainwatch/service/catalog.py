@@ -32,6 +32,7 @@ from chainwatch.errors import InputError, NotFoundError
 from chainwatch.findings.finding import Finding, SubjectType
 from chainwatch.hashing import sha256_file
 from chainwatch.rejects import Reject, reasons_histogram
+from chainwatch.service import ledger
 from chainwatch.service.scan import list_files
 from chainwatch.settings import Settings
 from chainwatch.storage import findings_store
@@ -241,6 +242,21 @@ def _add_one(
     local.save_features(folder, sha, local.concat(feats))
     session.add(row)
     session.flush()
+    ledger.append(  # a master entering the catalog: what later matches are measured against
+        session,
+        "import",
+        f"catalog:{sha}",
+        {
+            "project": project,
+            "episode": episode,
+            "shot": shot,
+            "path": str(path.resolve()),
+            "sha256": sha,
+            "media": media,
+            "fingerprints": len(prints),
+        },
+        at=now,
+    )
     return AddedFile(str(path), sha, "added", row.id, media, len(prints))
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from chainwatch.errors import InputError, NotFoundError
 from chainwatch.hashing import sha256_file
+from chainwatch.keyfiles import secrets_dir
 from chainwatch.provenance.c2pa_manifest import (
     SIDECAR_SUFFIX,
     Delivery,
@@ -38,7 +39,7 @@ from chainwatch.provenance.c2pa_manifest import (
 )
 from chainwatch.provenance.studio_identity import StudioIdentity, generate_identity
 from chainwatch.service import ledger
-from chainwatch.service.provenance import LEDGER_KIND, secrets_dir, write_secret
+from chainwatch.service.provenance import LEDGER_KIND, write_secret
 from chainwatch.settings import Settings
 from chainwatch.storage import registry_store as store
 from chainwatch.storage.models import DistributionRow
@@ -100,7 +101,7 @@ def load_identity(
         raise InputError("no studio C2PA identity yet; run `chainwatch attest c2pa-init`")
     org = organization or _studio_name(session)
     identity = generate_identity(org, _now(now))
-    secrets_dir(settings)
+    secrets_dir(settings.home)
     folder.mkdir(exist_ok=True, mode=0o700)
     folder.chmod(0o700)
     for k, p in paths.items():

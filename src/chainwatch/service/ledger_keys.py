@@ -7,10 +7,10 @@ form (``chainwatch.ledger.checkpoint``). Only its public half ever leaves this m
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from chainwatch.errors import ConfigError, InputError, NotFoundError
+from chainwatch.keyfiles import create_key_file, secrets_dir
 from chainwatch.ledger.checkpoint import NoteError, Signer, Verifier
 from chainwatch.settings import Settings
 
@@ -23,15 +23,8 @@ def key_path(settings: Settings) -> Path:
 
 def _write_new_secret(path: Path, content: str) -> bool:
     """Create ``path`` (mode 0600, folder 0700) unless it exists; False if someone else won."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.parent.chmod(0o700)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(content + "\n")
-    return True
+    secrets_dir(path.parent.parent)
+    return create_key_file(path, (content + "\n").encode("ascii"))
 
 
 def _read_key_text(path: Path, what: str) -> str:
@@ -95,9 +88,8 @@ def generate_key(name: str, out: Path) -> Verifier:
         raise InputError(f"{out} exists: will not overwrite a key")
     if not out.parent.is_dir():
         raise InputError(f"{out.parent}: no such folder")
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(signer.to_string() + "\n")
+    if not create_key_file(out, (signer.to_string() + "\n").encode("ascii")):
+        raise InputError(f"{out} exists: will not overwrite a key")
     return signer.verifier
 
 

@@ -41,6 +41,7 @@ from chainwatch.marking.video import (
     read_frames,
 )
 from chainwatch.marking.watermark import DEFAULT_PSNR_DB, embed_mark, psnr, ssim
+from chainwatch.service import ledger
 from chainwatch.settings import Settings
 from chainwatch.storage import findings_store
 from chainwatch.storage import registry_store as store
@@ -211,6 +212,20 @@ def embed_paths(
             )
         )
         session.flush()
+        ledger.append(  # who received which master, marked how: the record a leak is traced to
+            session,
+            "distribution",
+            f"issue:{issue_id}",
+            {
+                "project": project,
+                "recipient": recipient,
+                "master_sha256": master_sha,
+                "marked_sha256": marked_sha,
+                "path": str(out.resolve()),
+                "key_version": key.version,
+            },
+            at=stamp,
+        )
         results.append(
             EmbedResult(
                 str(path),

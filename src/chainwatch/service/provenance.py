@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from chainwatch.errors import InputError, NotFoundError
 from chainwatch.findings.finding import Finding
+from chainwatch.keyfiles import create_key_file
 from chainwatch.provenance import dsse
 from chainwatch.provenance.declaration import (
     DeclaredSubcontractor,
@@ -70,18 +70,10 @@ def _aware(dt: datetime | None) -> datetime | None:
 # --- secrets on disk ------------------------------------------------------------------------
 
 
-def secrets_dir(settings: Settings) -> Path:
-    folder = settings.home / "secrets"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folder.chmod(0o700)
-    return folder
-
-
 def write_secret(path: Path, data: bytes) -> None:
     """Create ``path`` 0600, never replacing an existing file (a lost key loses history)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+    if not create_key_file(path, data):
+        raise InputError(f"{path} exists: will not overwrite a key")
 
 
 def _read(path: Path, what: str, limit: int = MAX_ENVELOPE_BYTES) -> bytes:
