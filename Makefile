@@ -24,6 +24,7 @@ venv: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/chainwatch demo --out $(OUT)
 	@echo "Report written to $(abspath $(OUT))/report.html"
+	@echo "Evidence pack written to $(abspath $(OUT))/evidence-pack (check it: $(BIN)/chainwatch evidence verify $(abspath $(OUT))/evidence-pack)"
 
 # System packages the tests need: Java for the Spark parity test (Debian package).
 test: $(VENV)/.installed-test
@@ -50,11 +51,13 @@ bench: $(VENV)/.installed-test $(ANCHOR)/bin/python
 	$(BIN)/pip install --quiet --no-deps invisible-watermark PyWavelets
 	$(BIN)/python bench/catalog_bench.py
 	$(BIN)/python bench/mark_bench.py
+	$(BIN)/pip install --quiet -e '.[video]'
+	$(BIN)/python bench/mark_video_bench.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/cog --check docs/rules.md docs/cli.md docs/settings.md
+	$(BIN)/cog --check docs/rules.md docs/cli.md docs/settings.md docs/risk.md
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format src tests bench
@@ -62,7 +65,7 @@ format: $(VENV)/.installed-test
 
 # Regenerate docs/ from the code (rules catalogue, CLI help, settings).
 docs: $(VENV)/.installed-test
-	$(BIN)/cog -r docs/rules.md docs/cli.md docs/settings.md
+	$(BIN)/cog -r docs/rules.md docs/cli.md docs/settings.md docs/risk.md
 
 clean:
 	rm -rf $(VENV) $(ANCHOR) $(OUT) .pytest_cache .ruff_cache

@@ -84,6 +84,9 @@ def save_image(img: np.ndarray, path: Path | str) -> bytes:
     return data
 
 
+_BT601 = np.array([[0.299, 0.587, 0.114]], np.float32)
+
+
 def luminance(img: np.ndarray) -> np.ndarray:
     """float32 luma (BT.601 weights) in 8-bit units whatever the depth: marks live here."""
     x = img.astype(np.float32)
@@ -91,4 +94,6 @@ def luminance(img: np.ndarray) -> np.ndarray:
         x /= 257.0
     if x.ndim == 2:
         return x
+    if x.shape[2] == 3:  # one OpenCV pass instead of five full-size NumPy temporaries
+        return cv2.transform(x, _BT601)
     return 0.299 * x[:, :, 0] + 0.587 * x[:, :, 1] + 0.114 * x[:, :, 2]

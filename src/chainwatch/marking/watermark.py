@@ -133,6 +133,12 @@ def _apply(img: np.ndarray, delta: np.ndarray) -> np.ndarray:
     scale = 257.0 if img.dtype == np.uint16 else 1.0
     top = 65535 if img.dtype == np.uint16 else 255
     d = delta * scale
+    if img.ndim == 3 and img.shape[2] == 3:
+        # OpenCV adds with rounding and saturation in one pass (the float path below made
+        # four full-size copies); the same result, since ``delta`` holds whole sample steps.
+        q = np.rint(d).astype(np.float32, copy=False)
+        depth = cv2.CV_16U if img.dtype == np.uint16 else cv2.CV_8U
+        return cv2.add(img, cv2.merge([q, q, q]), dtype=depth)
     x = img.astype(np.float32)
     if img.ndim == 3:
         x[:, :, :3] += d[:, :, None]
@@ -211,7 +217,7 @@ def _solve(
     alpha = target / rms if rms > 0 else 0.0
     lo, hi = 0.0, math.inf
     for _ in range(10):
-        got = _delta_psnr(alpha * shaped, scale)
+        got = _delta_psnr(shaped, alpha, scale)
         if got >= psnr_db:
             lo = alpha
             if got - psnr_db < 0.1:
@@ -271,10 +277,14 @@ def _fill_step(
     return q / scale
 
 
-def _delta_psnr(delta: np.ndarray, scale: float) -> float:
-    """PSNR (8-bit units) of adding ``delta`` to integer samples, clipping ignored."""
-    q = np.rint(delta * scale)
-    mse = float(np.mean(q * q)) / (scale * scale)
+def _delta_psnr(shaped: np.ndarray, alpha: float, scale: float) -> float:
+    """PSNR (8-bit units) of adding ``alpha * shaped`` to integer samples, clipping ignored.
+
+    One multiply and one rounding in place, then OpenCV's sum of squares: this runs about
+    ten times per embed, on every pixel, so temporaries dominated the embed time."""
+    q = np.multiply(shaped, np.float32(alpha * scale), dtype=np.float32)
+    np.rint(q, out=q)
+    mse = cv2.norm(q, cv2.NORM_L2SQR) / q.size / (scale * scale)
     return math.inf if mse == 0 else 10 * math.log10(255.0 * 255.0 / mse)
 
 
