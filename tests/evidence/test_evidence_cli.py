@@ -70,11 +70,20 @@ def test_force_replaces_an_earlier_pack(cli, sample_chain, tmp_path):
     out = tmp_path / "pack"
     args = ("evidence", "export", "--project", "show-s1", "--out", str(out), "--no-pdf")
     assert cli(*args).exit_code == 0
-    (out / "stale.txt").write_text("left over")
     assert cli(*args).exit_code == 2
     assert cli(*args, "--force").exit_code == 0
-    assert not (out / "stale.txt").exists()
     assert cli("evidence", "verify", str(out)).exit_code == 0
+    (out / "mine.txt").write_text("someone's own notes")  # not the pack's: --force refuses
+    r = cli(*args, "--force")
+    assert r.exit_code == 2 and "mine.txt" in r.stderr
+    assert (out / "mine.txt").read_text() == "someone's own notes"
+    project = tmp_path / "project"  # any folder with a manifest.json is not a pack
+    (project / "src").mkdir(parents=True)
+    (project / "manifest.json").write_text("{}")
+    (project / "src" / "code.js").write_text("keep me")
+    r = cli("evidence", "export", "--project", "show-s1", "--out", str(project), "--force")
+    assert r.exit_code == 2 and "not an evidence pack" in r.stderr
+    assert (project / "src" / "code.js").read_text() == "keep me"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pack.")]  # no staging left
 
 

@@ -170,6 +170,48 @@ def test_changing_a_file_and_its_manifest_line_is_still_caught(pack: Path) -> No
     assert any("signed ledger entry" in p.detail for p in report.problems)
 
 
+def _relist(pack: Path, *names: str) -> None:
+    """Rewrite the manifest lines of ``names`` to their new sha256 (a careful forger)."""
+    from chainwatch.hashing import sha256_file
+
+    manifest = json.loads((pack / MANIFEST).read_text("utf-8"))
+    for name in names:
+        manifest["files"][name]["sha256"] = sha256_file(pack / name)
+    (pack / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+
+
+def test_the_commitment_cannot_be_switched_off_in_the_manifest(pack: Path) -> None:
+    target = pack / "findings.json"
+    target.write_text(target.read_text("utf-8").replace("NET-1", "NET-2"), "utf-8")
+    _relist(pack, "findings.json")
+    manifest = json.loads((pack / MANIFEST).read_text("utf-8"))
+    manifest["commitment_seq"] = None  # the manifest is not signed: it decides nothing
+    (pack / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+    report = check_pack(pack)
+    assert ("modified", "findings.json") in {(p.kind, p.where) for p in report.problems}
+
+
+def test_a_pack_without_its_signed_commitment_fails(pack: Path) -> None:
+    entries = pack / "ledger" / "entries.jsonl"
+    lines = entries.read_text("utf-8").splitlines()
+    kept = [line for line in lines if "contents" not in json.loads(line)["payload_text"]]
+    assert len(kept) < len(lines)
+    entries.write_text("\n".join(kept) + "\n", "utf-8")
+    _relist(pack, "ledger/entries.jsonl")
+    report = check_pack(pack)
+    assert any("signed commitment" in p.detail for p in report.problems), report.problems
+
+
+def test_a_damaged_proof_file_is_a_named_problem(pack: Path) -> None:
+    entries = pack / "ledger" / "entries.jsonl"
+    data = bytearray(entries.read_bytes())
+    data[100] = 0xFF  # not UTF-8 any more
+    entries.write_bytes(bytes(data))
+    report = check_pack(pack)
+    assert not report.ok
+    assert any(p.where.startswith("ledger/entries.jsonl") for p in report.problems)
+
+
 def test_missing_and_extra_files_are_named(pack: Path) -> None:
     (pack / "screening.json").unlink()
     (pack / "evidence" / "planted.txt").write_text("not from chainwatch")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chainwatch.evidence.manifest import Problem, check_files, read_manifest
+from chainwatch.evidence.manifest import MANIFEST, Problem, check_files, read_manifest
 from chainwatch.hashing import sha256_file
 from chainwatch.ledger import merkle
 from chainwatch.ledger.canonical import entry_bytes
@@ -66,13 +66,13 @@ class PackCheck:
 def read_entries(root: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
     path = root / ENTRIES
     entries, problems = [], []
-    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
-        if not line.strip():
+    for number, raw in enumerate(path.read_bytes().splitlines(), 1):
+        if not raw.strip():
             continue
-        try:
-            entry = json.loads(line)
+        try:  # a damaged line is a named problem, never a traceback
+            entry = json.loads(raw.decode("utf-8"))
             int(entry["seq"])
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+        except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError):
             problems.append(Problem("proof", f"{ENTRIES}:{number}", "not a ledger entry record"))
             continue
         entries.append(entry)
@@ -170,7 +170,9 @@ def verify_pack(root: Path, trusted: Sequence[Verifier] = ()) -> PackCheck:
                 "time": checkpoint.extension("time"),
             }
             anchored = (manifest or {}).get("checkpoint") or {}
-            if anchored and (anchored.get("size"), anchored.get("root")) != (
+            if not isinstance(anchored, dict):
+                report.problems.append(Problem("manifest", MANIFEST, "its checkpoint is malformed"))
+            elif anchored and (anchored.get("size"), anchored.get("root")) != (
                 checkpoint.size,
                 checkpoint.root.hex(),
             ):
@@ -184,23 +186,46 @@ def verify_pack(root: Path, trusted: Sequence[Verifier] = ()) -> PackCheck:
     return report
 
 
-def check_commitment(root: Path, manifest: Mapping[str, Any] | None) -> list[Problem]:
-    """Every file the signed ``stage: contents`` export entry lists must still have its sha256.
+# Written after the signed commitment (they show the checkpoint); only the manifest, and its
+# own export entry (checked with --against-db), covers them.
+AFTER_COMMITMENT = frozenset({"report.html", "report.pdf", "README.txt", MANIFEST})
 
-    The manifest is not signed; this entry is (it is in the checkpoint's tree), so a file
-    rewritten together with its manifest line is still caught, and named."""
-    if not manifest or manifest.get("commitment_seq") is None or not (root / ENTRIES).is_file():
-        return []
-    seq = int(manifest["commitment_seq"])
+
+def check_commitment(root: Path, manifest: Mapping[str, Any] | None) -> list[Problem]:
+    """Every data file must be listed, with its sha256, by the pack's signed ``stage: contents``
+    export entry, and still have that sha256.
+
+    The entry is found among the proven entries, never through the (unsigned) manifest, and
+    it is required (the newest one when earlier exports of the same subject are in scope):
+    a file rewritten together with its manifest line, a manifest that drops
+    the commitment, or a file the commitment does not list are all caught, and named."""
+    if not (root / ENTRIES).is_file():
+        return []  # check_ledger already names the missing proofs
     entries, _ = read_entries(root)
-    entry = next((e for e in entries if int(e["seq"]) == seq), None)
-    if entry is None:
-        return [Problem("proof", ENTRIES, f"the commitment entry #{seq} is not in the pack")]
-    try:  # the proven bytes, not the readable copy beside them
-        committed = json.loads(entry["payload_text"]).get("files") or {}
-    except (KeyError, TypeError, ValueError, AttributeError):
+    commits = []
+    for entry in entries:
+        try:  # the proven bytes, not the readable copy beside them
+            payload = json.loads(entry["payload_text"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        is_export = entry.get("kind") == "export" and isinstance(payload, dict)
+        if is_export and payload.get("stage") == "contents":
+            commits.append((int(entry["seq"]), payload))
+    if not commits:
+        return [Problem("proof", ENTRIES, "no signed commitment entry (stage: contents)")]
+    # an earlier export of the same project is in scope too: this pack's is the newest
+    seq, payload = max(commits, key=lambda c: c[0])
+    committed = payload.get("files")
+    if not isinstance(committed, dict):
         return [Problem("proof", ENTRIES, f"the commitment entry #{seq} is malformed")]
-    problems = []
+    listed = (manifest or {}).get("files")
+    problems = [
+        Problem("extra", rel, f"not in the signed commitment (entry #{seq})")
+        for rel in sorted(listed if isinstance(listed, dict) else {})
+        if rel not in committed
+        and rel not in AFTER_COMMITMENT
+        and not rel.startswith(f"{LEDGER_DIR}/")
+    ]
     for rel, sha in sorted(committed.items()):
         path = root / rel
         if not path.is_file():

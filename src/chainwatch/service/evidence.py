@@ -39,7 +39,7 @@ from chainwatch.evidence import manifest as manifest_mod
 from chainwatch.evidence.access_summary import iso, summarize_accesses
 from chainwatch.evidence.files import collect_files
 from chainwatch.evidence.ledger_scope import LedgerScope
-from chainwatch.evidence.manifest import MANIFEST, Problem
+from chainwatch.evidence.manifest import MANIFEST, Problem, read_manifest
 from chainwatch.evidence.pdf import PdfResult, write_pdf
 from chainwatch.evidence.readme import readme_text
 from chainwatch.evidence.render import render_pack
@@ -473,14 +473,34 @@ def _check_target(out: Path, force: bool) -> None:
     if out.is_dir() and any(out.iterdir()):
         if not force:
             raise InputError(f"--out {out} is not empty; choose a new folder or pass --force")
-        if not (out / MANIFEST).is_file():
-            raise InputError(
-                f"--out {out} is not empty and is not an evidence pack; --force only replaces "
-                "an earlier pack"
-            )
+        _check_replaceable_pack(out)
     parent = out.resolve().parent
     if not parent.is_dir():
         raise InputError(f"--out {out}: folder {parent} does not exist")
+
+
+def _check_replaceable_pack(out: Path) -> None:
+    """``--force`` replaces an earlier pack and nothing else: the folder must hold a valid
+    pack manifest and no file that manifest does not list (someone's own files inside it
+    would be deleted with it)."""
+    manifest, problems = read_manifest(out)
+    if manifest is None:
+        raise InputError(
+            f"--out {out} is not empty and is not an evidence pack ({problems[0].detail}); "
+            "--force only replaces an earlier pack"
+        )
+    listed = set(manifest["files"]) | {MANIFEST}
+    foreign = sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if not p.is_dir() and p.relative_to(out).as_posix() not in listed
+    )
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (" ..." if len(foreign) > 3 else "")
+        raise InputError(
+            f"--out {out} holds files that are not part of its pack ({shown}); "
+            "--force only replaces an earlier pack, move them first"
+        )
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -519,9 +539,13 @@ def export_pack(
         raise InputError(f"--out {out}: cannot write there ({exc.strerror})") from None
     try:
         result = _build(session, settings, scope, stage, out, now, pdf, copy_files, roots)
-        if out.exists():
-            shutil.rmtree(out)
+        old = None
+        if out.exists():  # the earlier pack goes only once the new one is in place
+            old = stage.with_name(stage.name.replace(".partial", ".replaced"))
+            out.rename(old)
         stage.rename(out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
