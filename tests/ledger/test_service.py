@@ -58,7 +58,12 @@ def test_append_numbers_from_zero_and_chains(db_settings):
     with open_session(db_settings) as s:
         rows = ledger.entries(s)
         assert [r["seq"] for r in rows] == [0, 1, 2, 3, 4]
-        assert rows[2]["payload"] == {"i": 2, "note": "entry number 2", "score": 0.52}
+        assert rows[2]["payload"] == {
+            "i": 2,
+            "note": "entry number 2",
+            "score": 0.52,
+            "as_of": "2026-11-25T09:02:00Z",  # the caller's time, kept in the record
+        }
         # leaf = RFC 9162 leaf hash of the canonical entry; chain = H(prev chain || leaf)
         r = rows[3]
         payload_text = json.dumps(r["payload"], sort_keys=True, separators=(",", ":"))
@@ -94,6 +99,24 @@ def test_append_refuses_bad_input(db_settings):
             ledger.append(s, "finding", "", {})
         with pytest.raises(TypeError):
             ledger.append(s, "finding", "x", {"f": float("nan")})
+
+
+def test_times_are_never_backdated(db_settings):
+    """An export or scan run --as-of another date is recorded now, saying as of when; a
+    checkpoint carries the time it was signed."""
+    before = datetime.now(UTC)
+    with open_session(db_settings) as s:
+        seq = ledger.append(s, "export", "pack", {"n": 1}, at=datetime(2001, 1, 1, tzinfo=UTC))
+        now_seq = ledger.append(s, "export", "pack", {"n": 2}, at=datetime.now(UTC))
+        cp = ledger.checkpoint(s, db_settings, now=datetime(2001, 1, 1, tzinfo=UTC))
+        old, fresh = ledger.entries(s)[seq], ledger.entries(s)[now_seq]
+    recorded = old["recorded_at"]
+    recorded = recorded if isinstance(recorded, datetime) else datetime.fromisoformat(recorded)
+    recorded = recorded if recorded.tzinfo else recorded.replace(tzinfo=UTC)
+    assert recorded >= before - timedelta(seconds=1)
+    assert old["payload"] == {"n": 1, "as_of": "2001-01-01T00:00:00Z"}
+    assert fresh["payload"] == {"n": 2}
+    assert "time 2001" not in cp["note"]
 
 
 def test_proofs_verify_offline(db_settings):

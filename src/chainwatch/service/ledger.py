@@ -23,7 +23,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import func, select, text
@@ -107,11 +107,25 @@ def _chain_hash(prev_chain_hex: str, leaf_hex: str) -> str:
     return hashlib.sha256(bytes.fromhex(prev_chain_hex) + bytes.fromhex(leaf_hex)).hexdigest()
 
 
+AS_OF_SLACK = timedelta(minutes=1)
+
+
 def _timestamp(at: datetime | None) -> str:
-    when = at or datetime.now(UTC)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return normalise(when)
+    """Always the wall clock: a ledger's times say when things were recorded, in order. A
+    caller's own time (an ``--as-of`` evaluation) goes into the payload (``_with_as_of``)."""
+    del at
+    return normalise(datetime.now(UTC))
+
+
+def _with_as_of(payload: dict[str, Any], at: datetime | None) -> dict[str, Any]:
+    """``payload`` plus ``as_of`` when the caller's time is not (about) now: an export or scan
+    run "as of" another date says so in the record instead of backdating it."""
+    if at is None or "as_of" in payload:
+        return payload
+    when = at if at.tzinfo else at.replace(tzinfo=UTC)
+    if abs(datetime.now(UTC) - when) <= AS_OF_SLACK:
+        return payload
+    return {**payload, "as_of": normalise(when)}
 
 
 def append(
@@ -158,7 +172,7 @@ def _entry(kind: str, subject: str, payload: dict[str, Any], at: datetime | None
         raise ValueError(f"ledger subject must be 1..{MAX_SUBJECT} characters")
     if not isinstance(payload, dict):
         raise TypeError("a ledger payload is a dict")
-    payload_text = canonical_text(payload)
+    payload_text = canonical_text(_with_as_of(payload, at))
     recorded_at = _timestamp(at)
     data = entry_bytes(kind, subject, recorded_at, payload_text, is_canonical=True)
     leaf = merkle.leaf_hash(data).hex()
@@ -418,7 +432,8 @@ def checkpoint(
     leaves = _leaf_hashes(session, n)
     _check_before_signing(session, leaves, signer.verifier)
     root = merkle.root(leaves)
-    when = now or datetime.now(UTC)
+    del now  # a signed head carries the time it was signed, never an evaluation date
+    when = datetime.now(UTC)
     body = Checkpoint(origin(signer), n, root, (f"time {_timestamp(when)}",)).body()
     note = make_note(body, [signer])
     row = LedgerCheckpointRow(
