@@ -189,3 +189,15 @@ def test_screen_bad_dob(cli, dob):
 @pytest.mark.parametrize("country", ["usa", "k", "1a", ""])
 def test_screen_bad_country(cli, country):
     assert_user_error(cli("screen", "Kim Myong Chol", "--country", country), "two-letter")
+
+
+def test_a_damaged_database_is_one_line_not_a_traceback(cli, tmp_path):
+    from chainwatch.storage.session import dispose_engines
+
+    assert cli("init").exit_code == 0
+    dispose_engines()  # the in-process engine holds the file open
+    db = tmp_path / "cwhome" / "chainwatch.db"
+    data = bytearray(db.read_bytes())
+    data[:16] = b"not a database!\0"  # the SQLite header's magic string, one run of bytes
+    db.write_bytes(bytes(data))
+    assert_user_error(cli("ledger", "status"), "database is damaged")

@@ -121,6 +121,31 @@ class ChainwatchGroup(TyperGroup):
 
             fail(str(exc))
             raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:
+            if not _is_database_error(exc):
+                raise
+            from chainwatch.cli.output import fail
+
+            fail(_database_error_line(exc))
+            raise typer.Exit(2) from None
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    """A locked, damaged or unreachable database (SQLAlchemy's DBAPI errors): the
+    operator's problem to fix, said in one line. SQLAlchemy is only looked up if loaded."""
+    import sys
+
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    return sa_exc is not None and isinstance(exc, sa_exc.DBAPIError | sa_exc.OperationalError)
+
+
+def _database_error_line(exc: BaseException) -> str:
+    orig = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    if "locked" in orig:
+        return f"database is busy ({orig}): another chainwatch command is writing; retry it"
+    if "malformed" in orig or "not a database" in orig:
+        return f"database is damaged ({orig}); restore it from a backup, then `ledger verify`"
+    return f"database error: {orig}"
 
 
 app = typer.Typer(

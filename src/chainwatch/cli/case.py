@@ -51,7 +51,7 @@ def parse_expiry(value: str) -> datetime:
         raise InputError(
             f"--expires {value!r} is not a date (YYYY-MM-DD) or ISO timestamp"
         ) from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _show_case(d: dict[str, Any]) -> None:

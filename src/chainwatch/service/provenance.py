@@ -62,9 +62,10 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _aware(dt: datetime | None) -> datetime | None:
+    """UTC, always (SQLite drops an offset it is given)."""
     if dt is None:
         return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 # --- secrets on disk ------------------------------------------------------------------------
@@ -415,7 +416,7 @@ def import_envelope(session: Session, path: Path, *, now: datetime | None = None
         party=decl.party,
         predicate_sha256=decl.digest(),
         as_of=decl.as_of,
-        declared_at=decl.declared_at,
+        declared_at=_aware(decl.declared_at),
         imported_at=stamp,
         predicate=decl.to_predicate(),
         envelope=envelope.to_dict(),

@@ -34,10 +34,11 @@ MAX_TEXT = 20_000
 
 
 def aware(dt: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
+    """UTC, always: SQLite hands back naive datetimes and drops an offset it is given, so a
+    +09:00 expiry is converted here, on the way in, or both databases would disagree."""
     if dt is None:
         return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def resolve_now(now: datetime | None) -> datetime:
