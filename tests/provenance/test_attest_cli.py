@@ -166,6 +166,12 @@ def test_tampered_or_foreign_envelopes_fail_with_exit_1(cli, home, tmp_path):
     assert keyid[:16] in out and "does not verify" in out
     out = _one_line_error(cli("attest", "verify", str(forged), "--key", f"{vkey}.pub"), code=1)
     assert keyid[:16] in out
+    # an alteration that also breaks the declaration is still a failed signature, not exit 2
+    payload["predicate"]["party"] = "no-such-party"
+    data["payload"] = base64.b64encode(json.dumps(payload).encode()).decode()
+    forged.write_text(json.dumps(data))
+    out = _one_line_error(cli("attest", "import", str(forged)), code=1)
+    assert keyid[:16] in out and "does not verify" in out
 
     # signed by a key the studio never trusted for this party
     other = tmp_path / "other.key"

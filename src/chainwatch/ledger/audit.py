@@ -338,14 +338,16 @@ def audit(
             end = sizes[lo]
             named = [s for (s, _w) in problems if s is not None and start <= s < end]
             if not named:
-                where = f"seq {start}" if end - start == 1 else f"one of seq {start}..{end - 1}"
-                first = rows[start]
+                # one signed root cannot say which entry of its range changed: name the range,
+                # and a seq only when the range is a single entry
+                exact = end - start == 1
+                where = _label(rows[start]) if exact else f"one of seq {start}..{end - 1}"
                 report(
-                    start,
+                    start if exact else None,
                     "rewritten",
-                    f"{where} (first: {_label(first)}) no longer matches the checkpoint of size "
-                    f"{end} signed {in_range[lo][2]['time']}: entries were rewritten and "
-                    "their hashes recomputed",
+                    f"{where} no longer matches the checkpoint of size {end} signed "
+                    f"{in_range[lo][2]['time']}: entries were rewritten and their hashes "
+                    "recomputed (checkpoint more often to narrow this down)",
                 )
             # checkpoints after it may also fail only because of that prefix: one problem is enough
     result.problems = sorted(

@@ -376,6 +376,13 @@ def import_envelope(session: Session, path: Path, *, now: datetime | None = None
     stamp = _now(now)
     raw = _read(path, "envelope")
     envelope = Envelope.from_json(raw)
+    # Signatures before content: a payload altered in transit is a failed check (exit 1),
+    # even when the alteration also makes the declaration itself unreadable.
+    trusted = {t.keyid: t.public_key for t in _trusted_keys(session) if t.is_trusted(stamp)}
+    first = dsse.verify(envelope, trusted) if trusted else None
+    if first is not None and first.invalid:
+        bad = ", ".join(c.keyid or f"#{c.index}" for c in first.invalid)
+        raise SignatureError(f"{path}: the signature by key {bad} does not verify (altered?)")
     statement = statement_of(envelope)
     decl = declaration_from_statement(statement)
     try:
