@@ -57,6 +57,7 @@ from chainwatch.marking.watermark import (
     key_bits,
     pattern,
     psnr,
+    search_alpha,
     ssim,
     texture_mask,
 )
@@ -271,22 +272,7 @@ def _solve_alpha(shaped: np.ndarray, psnr_db: float, gain: float) -> float:
         mse = float(np.mean(q * q))
         return math.inf if mse == 0 else 10 * math.log10(255.0 * 255.0 / mse)
 
-    alpha = 255.0 * 10 ** (-psnr_db / 20) / rms
-    lo, hi = 0.0, math.inf
-    for _ in range(12):
-        p = got(alpha)
-        if p >= psnr_db:
-            lo = alpha
-            if p - psnr_db < 0.1:
-                break
-        else:
-            hi = alpha
-        if lo and math.isfinite(hi):
-            alpha = math.sqrt(lo * hi)
-        else:
-            step = (min(p, psnr_db + 20) - psnr_db - 0.05) / 20 * 1.5
-            alpha *= 10**step if math.isfinite(p) else 2
-    return lo
+    return search_alpha(got, 255.0 * 10 ** (-psnr_db / 20) / rms, psnr_db, 12)[0]
 
 
 def embed_luma(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -215,9 +216,24 @@ def _solve(
     rms = float(np.sqrt(np.mean(shaped * shaped)))
     target = 255.0 * 10 ** (-psnr_db / 20)
     alpha = target / rms if rms > 0 else 0.0
+    lo, hi = search_alpha(lambda a: _delta_psnr(shaped, a, scale), alpha, psnr_db, 10)
+    if not lo:
+        return lo * shaped, lo
+    return _fill_step(shaped, lo, hi, scale, psnr_db, contrast), lo
+
+
+def search_alpha(
+    psnr_at: Callable[[float], float], alpha: float, psnr_db: float, steps: int
+) -> tuple[float, float]:
+    """(lo, hi): the strongest amplitude found whose rounded mark keeps ``psnr_at(lo) >=
+    psnr_db`` (within 0.1 dB when it can), and the weakest seen that does not (inf if none).
+
+    PSNR of a rounded mark is a step function of the amplitude: secant-like steps from the
+    first guess ``alpha``, then bisection (geometric) once the target is bracketed. Images
+    and video frames both solve their strength with it."""
     lo, hi = 0.0, math.inf
-    for _ in range(10):
-        got = _delta_psnr(shaped, alpha, scale)
+    for _ in range(steps):
+        got = psnr_at(alpha)
         if got >= psnr_db:
             lo = alpha
             if got - psnr_db < 0.1:
@@ -229,9 +245,7 @@ def _solve(
         else:
             step = (min(got, psnr_db + 20) - psnr_db - 0.05) / 20 * 1.5
             alpha *= 10**step if math.isfinite(got) else 2
-    if not lo:
-        return lo * shaped, lo
-    return _fill_step(shaped, lo, hi, scale, psnr_db, contrast), lo
+    return lo, hi
 
 
 def _fill_step(
